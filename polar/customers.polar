@@ -1,0 +1,51 @@
+# Who sees which customer (DOMAIN.md, "Who sees which customer") and which of its
+# identity fields. A customer no rule lets the viewer see does not exist for them.
+
+resource Customer {
+  permissions = ["read"];
+}
+
+has_permission(viewer: Viewer, "read", customer: Customer) if
+  sees_customer(viewer, customer);
+
+# Rule A: the viewer's provider has a non-deleted event inside the 3-year window on
+# one of the customer's purchasing powers...
+sees_customer(viewer: Viewer, customer: Customer) if
+  viewer.provider_id != nil and
+  event in customer.events and
+  event.provider_id = viewer.provider_id and
+  event.deleted = false and
+  event.service_date >= viewer.window_start;
+# ...or a reservation whose end is empty or inside the window (a future end counts).
+sees_customer(viewer: Viewer, customer: Customer) if
+  viewer.provider_id != nil and
+  reservation in customer.reservations and
+  reservation.provider_id = viewer.provider_id and
+  reservation.valid_to = nil;
+sees_customer(viewer: Viewer, customer: Customer) if
+  viewer.provider_id != nil and
+  reservation in customer.reservations and
+  reservation.provider_id = viewer.provider_id and
+  reservation.valid_to >= viewer.window_start;
+# Rules B and C: the customer holds a purchasing power the viewer manages.
+sees_customer(viewer: Viewer, customer: Customer) if
+  pp in customer.purchasing_powers and
+  manages(viewer, pp);
+
+# Field rule: a REPORTER is pseudonymous; it never sees names or hetu and cannot
+# search by them. The rule depends on the viewer only.
+allow_field(viewer: Viewer, "read", _customer: Customer, field) if
+  field in ["firstName", "lastName", "ssn"] and
+  viewer.role != "REPORTER";
+allow_field(viewer: Viewer, "search", _customer: Customer, field) if
+  field in ["name", "ssn"] and
+  viewer.role != "REPORTER";
+
+# customerNumber: the viewer's provider's own number; organizer users have none.
+resource CustomerNumber {
+  permissions = ["read"];
+}
+
+has_permission(viewer: Viewer, "read", number: CustomerNumber) if
+  viewer.provider_id != nil and
+  number.provider_id = viewer.provider_id;

@@ -1,0 +1,1 @@
+"""voucher-graph: a GraphQL API over Finnish service-voucher (palveluseteli) data."""

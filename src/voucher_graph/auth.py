@@ -1,0 +1,62 @@
+"""Bearer tokens: HS256 JWTs whose `sub` names the user (CONTRACT.md, HTTP)."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+ALGORITHM = "HS256"
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, expired or wrongly signed."""
+
+
+def issue_token(
+    secret: str,
+    user_id: str,
+    ttl_seconds: int = 3600,
+    *,
+    issuer: str | None = None,
+    audience: str | None = None,
+    now: float | None = None,
+) -> str:
+    issued = int(time.time() if now is None else now)
+    claims: dict[str, object] = {"sub": user_id, "iat": issued, "exp": issued + ttl_seconds}
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def user_id_from_header(
+    header: str | None,
+    secret: str,
+    *,
+    issuer: str | None = None,
+    audience: str | None = None,
+) -> str:
+    """The user id of an `Authorization: Bearer <JWT>` header, or TokenError."""
+    if not header:
+        raise TokenError("missing bearer token")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenError("malformed authorization header")
+    try:
+        # `algorithms` pins HS256: no `none`, no RS/HS confusion. exp is required.
+        claims = jwt.decode(
+            token.strip(),
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            audience=audience,
+            options={"require": ["exp", "sub"], "verify_aud": audience is not None},
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenError("invalid token") from exc
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise TokenError("invalid token subject")
+    return subject

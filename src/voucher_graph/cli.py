@@ -1,0 +1,197 @@
+"""The `voucher-graph` command: serve, load, token, schema (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .settings import DEMO_DATABASE_PATH, Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="voucher-graph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--database-url")
+    serve.add_argument("--demo", action="store_true", help="embedded SQLite with demo data")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    load = commands.add_parser("load", help="load a world file")
+    load.add_argument("--database-url")
+    load.add_argument("--replace", action="store_true", help="replace existing data")
+    load.add_argument("world", type=Path)
+
+    token = commands.add_parser("token", help="print a signed bearer token")
+    token.add_argument("user_id")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds")
+
+    commands.add_parser("schema", help="print the GraphQL SDL")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "schema":
+            from .schema.build import build_schema
+
+            print(build_schema().as_str())
+            return 0
+        if args.command == "token":
+            return _token(settings, args.user_id, args.ttl)
+        if args.command == "load":
+            if args.database_url:
+                settings = settings.with_changes(database_url=args.database_url)
+            return asyncio.run(_load(settings, args.world, replace=args.replace))
+        if args.command == "serve":
+            return _serve(settings, args)
+    except SettingsError as exc:
+        print(f"voucher-graph: {exc}", file=sys.stderr)
+        return 2
+    return 1
+
+
+def _token(settings: Settings, user_id: str, ttl: int) -> int:
+    from .auth import issue_token
+
+    if not settings.jwt_secret:
+        raise SettingsError("VOUCHER_GRAPH_JWT_SECRET is not set")
+    print(
+        issue_token(
+            settings.jwt_secret,
+            user_id,
+            ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    )
+    return 0
+
+
+async def _load(settings: Settings, path: Path, *, replace: bool) -> int:
+    from .data.engine import create_engine, session_factory
+    from .data.migrate import upgrade
+    from .data.writer import clear, has_data, write_world
+    from .world.validate import WorldError, validate_world
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"voucher-graph: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+
+    def progress(label: str, count: int) -> None:
+        print(f"  {label}: {count}", file=sys.stderr)
+
+    print(f"validating {path} ...", file=sys.stderr)
+    try:
+        world = validate_world(raw, progress=progress)
+    except WorldError as exc:
+        print(f"voucher-graph: refused {path}: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session, session.begin():
+            if await has_data(session):
+                if not replace:
+                    print(
+                        "voucher-graph: the database already holds data; use --replace",
+                        file=sys.stderr,
+                    )
+                    return 2
+                await clear(session)
+            print("writing ...", file=sys.stderr)
+            await write_world(session, world, progress=progress)
+    finally:
+        await engine.dispose()
+    print(f"loaded {path}", file=sys.stderr)
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.database_url:
+        settings = settings.with_changes(database_url=args.database_url)
+    if args.demo:
+        import os
+
+        if not args.database_url and not os.environ.get("VOUCHER_GRAPH_DATABASE_URL"):
+            settings = settings.with_changes(database_url=f"sqlite:///{DEMO_DATABASE_PATH}")
+        # The demo needs tokens it can print; a configured secret is kept.
+        secret = settings.jwt_secret or secrets.token_urlsafe(32)
+        settings = settings.with_changes(demo=True, jwt_secret=secret)
+    settings.check_serving()
+    asyncio.run(_prepare(settings, demo=args.demo, host=args.host, port=args.port))
+
+    # Workers are separate processes: they rebuild the app from the environment.
+    env_for_workers = {
+        "VOUCHER_GRAPH_DATABASE_URL": settings.database_url,
+        "VOUCHER_GRAPH_JWT_SECRET": settings.jwt_secret or "",
+    }
+    if settings.today:
+        env_for_workers["VOUCHER_GRAPH_TODAY"] = settings.today.isoformat()
+    import os
+
+    os.environ.update(env_for_workers)
+    uvicorn.run(
+        "voucher_graph.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+async def _prepare(settings: Settings, *, demo: bool, host: str, port: int) -> None:
+    """Apply migrations; for the demo, fill an empty database and print tokens."""
+    from .auth import issue_token
+    from .data.engine import create_engine, session_factory
+    from .data.migrate import upgrade
+    from .data.writer import has_data, write_world
+    from .domain.dates import helsinki_today
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        if not demo:
+            return
+        from .world.demo import demo_world
+        from .world.validate import validate_world
+
+        today = settings.today or helsinki_today(datetime.now(UTC))
+        async with session_factory(engine)() as session, session.begin():
+            if not await has_data(session):
+                print("filling the demo database ...", file=sys.stderr)
+                await write_world(session, validate_world(demo_world(today)))
+            from sqlalchemy import select
+
+            from .data.models import User
+
+            users = (await session.scalars(select(User).order_by(User.id))).all()
+    finally:
+        await engine.dispose()
+    assert settings.jwt_secret is not None
+    print(f"\nGraphiQL: http://{host}:{port}/graphql\n")
+    print('Paste one of these into GraphiQL\'s headers as {"Authorization": "Bearer <token>"}:')
+    seen_roles: dict[str, int] = {}
+    for user in users:
+        seen_roles[user.role] = seen_roles.get(user.role, 0) + 1
+        if seen_roles[user.role] > 2:
+            continue
+        token = issue_token(settings.jwt_secret, user.id, 7 * 24 * 3600)
+        print(f"  {user.role:<9} {user.id:<14} {token}")
+    print()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

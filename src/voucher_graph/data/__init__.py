@@ -1,0 +1,1 @@
+"""The data layer: SQLAlchemy models, engine, loaders and the world-file writer."""

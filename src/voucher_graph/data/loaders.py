@@ -1,0 +1,205 @@
+"""Per-request batch loaders: one SQL statement per loader per batch, whatever the size.
+
+Loaders that expose rows to the viewer take an authorized base statement (built by the
+policy layer) and only add the batch's keys to it; the internal ones (`events_of_pp`,
+reference data) feed computations and are never returned to the client as such.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import models as m
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """The viewer's authorized base statements, one per kind of row."""
+
+    customers: Select[Any]
+    purchasing_powers: Select[Any]
+    reservations: Select[Any]
+    events: Select[Any]
+    customer_numbers: Select[Any]
+
+
+@dataclass(frozen=True)
+class EventsKey:
+    customer_id: str
+    from_date: date | None
+    to_date: date | None
+
+
+@dataclass(frozen=True)
+class ReservationsKey:
+    customer_id: str
+    include_ended: bool
+    today: date
+
+
+def _loader(batch: Callable[[list[K]], Any]) -> DataLoader:  # type: ignore[type-arg]
+    return DataLoader(batch_load_fn=batch, get_cache_key=lambda key: key)
+
+
+def _group(rows: Iterable[V], key: Callable[[V], K], keys: Sequence[K]) -> list[list[V]]:
+    grouped: dict[K, list[V]] = defaultdict(list)
+    for row in rows:
+        grouped[key(row)].append(row)
+    return [grouped.get(k, []) for k in keys]
+
+
+def _group_by_args(
+    keys: Sequence[Any], args: Callable[[Any], Hashable]
+) -> dict[Hashable, list[Any]]:
+    groups: dict[Hashable, list[Any]] = defaultdict(list)
+    for k in keys:
+        groups[args(k)].append(k)
+    return groups
+
+
+class Loaders:
+    """All loaders of one request. Build a new one per request: caches are per viewer."""
+
+    def __init__(self, session: AsyncSession, scopes: Scopes) -> None:
+        self.session = session
+        self.scopes = scopes
+        self.customer = _loader(self._customers)
+        self.purchasing_powers = _loader(self._purchasing_powers)
+        self.reservations = _loader(self._reservations)
+        self.events = _loader(self._events)
+        self.customer_number = _loader(self._customer_numbers)
+        self.pp_contents = _loader(self._pp_contents)
+        self.events_of_pp = _loader(self._events_of_pp)
+        self.pp = _loader(self._pp_by_id)
+        self.service = _loader(self._services)
+        self.content = _loader(self._contents)
+        self.settlement_dates = _loader(self._settlement_dates)
+
+    async def _all(self, statement: Select[Any]) -> list[Any]:
+        return list((await self.session.scalars(statement)).all())
+
+    # -- authorized ------------------------------------------------------------------
+
+    async def _customers(self, ids: list[str]) -> list[m.Customer | None]:
+        rows = await self._all(self.scopes.customers.where(m.Customer.id.in_(ids)))
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _purchasing_powers(self, customer_ids: list[str]) -> list[list[m.PurchasingPower]]:
+        rows = await self._all(
+            self.scopes.purchasing_powers.where(
+                m.PurchasingPower.customer_id.in_(customer_ids)
+            ).order_by(m.PurchasingPower.valid_from, m.PurchasingPower.id)
+        )
+        return _group(rows, lambda r: r.customer_id, customer_ids)
+
+    async def _reservations(self, keys: list[ReservationsKey]) -> list[list[m.Reservation]]:
+        results: dict[ReservationsKey, list[m.Reservation]] = {}
+        for (include_ended, today), group in _group_by_args(
+            keys, lambda k: (k.include_ended, k.today)
+        ).items():
+            statement = self.scopes.reservations.where(
+                m.Reservation.customer_id.in_({k.customer_id for k in group})
+            )
+            if not include_ended:
+                # Current: started, and not ended before today.
+                statement = statement.where(
+                    m.Reservation.valid_from <= today,
+                    or_(m.Reservation.valid_to.is_(None), m.Reservation.valid_to >= today),
+                )
+            rows = await self._all(statement.order_by(m.Reservation.valid_from, m.Reservation.id))
+            for key, found in zip(
+                group,
+                _group(rows, lambda r: r.customer_id, [k.customer_id for k in group]),
+                strict=True,
+            ):
+                results[key] = found
+        return [results[k] for k in keys]
+
+    async def _events(self, keys: list[EventsKey]) -> list[list[m.Event]]:
+        results: dict[EventsKey, list[m.Event]] = {}
+        for (from_date, to_date), group in _group_by_args(
+            keys, lambda k: (k.from_date, k.to_date)
+        ).items():
+            statement = self.scopes.events.where(
+                m.Event.customer_id.in_({k.customer_id for k in group})
+            )
+            if from_date is not None:
+                statement = statement.where(m.Event.service_date >= from_date)
+            if to_date is not None:
+                statement = statement.where(m.Event.service_date <= to_date)
+            rows = await self._all(statement)
+            # Ordered by service date, then id by code point (Python str order), the same
+            # on every database whatever its collation.
+            rows.sort(key=lambda e: (e.service_date, e.id))
+            for key, found in zip(
+                group,
+                _group(rows, lambda r: r.customer_id, [k.customer_id for k in group]),
+                strict=True,
+            ):
+                results[key] = found
+        return [results[k] for k in keys]
+
+    async def _customer_numbers(self, customer_ids: list[str]) -> list[str | None]:
+        rows = await self._all(
+            self.scopes.customer_numbers.where(m.CustomerNumber.customer_id.in_(customer_ids))
+        )
+        numbers = {row.customer_id: row.number for row in rows}
+        return [numbers.get(i) for i in customer_ids]
+
+    # -- internal and reference data -------------------------------------------------
+
+    async def _pp_contents(self, pp_ids: list[str]) -> list[list[m.PurchasingPowerContent]]:
+        rows = await self._all(
+            select(m.PurchasingPowerContent)
+            .where(m.PurchasingPowerContent.purchasing_power_id.in_(pp_ids))
+            .order_by(m.PurchasingPowerContent.content_id)
+        )
+        return _group(rows, lambda r: r.purchasing_power_id, pp_ids)
+
+    async def _events_of_pp(self, pp_ids: list[str]) -> list[list[m.Event]]:
+        """Every non-deleted event of these purchasing powers, whoever recorded it:
+        balances and used units count them all. Never returned to a client."""
+        rows = await self._all(
+            select(m.Event).where(
+                and_(m.Event.purchasing_power_id.in_(pp_ids), m.Event.deleted.is_(False))
+            )
+        )
+        return _group(rows, lambda r: r.purchasing_power_id, pp_ids)
+
+    async def _pp_by_id(self, ids: list[str]) -> list[m.PurchasingPower | None]:
+        rows = await self._all(select(m.PurchasingPower).where(m.PurchasingPower.id.in_(ids)))
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _services(self, ids: list[str]) -> list[m.Service | None]:
+        rows = await self._all(select(m.Service).where(m.Service.id.in_(ids)))
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _contents(self, ids: list[str]) -> list[m.Content | None]:
+        rows = await self._all(select(m.Content).where(m.Content.id.in_(ids)))
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
+        rows = (
+            await self.session.execute(
+                select(m.SettlementDate.organizer_id, m.SettlementDate.day)
+                .where(m.SettlementDate.organizer_id.in_(organizer_ids))
+                .order_by(m.SettlementDate.day)
+            )
+        ).all()
+        grouped = _group(rows, lambda r: r[0], organizer_ids)
+        return [[r[1] for r in group] for group in grouped]

@@ -1,0 +1,239 @@
+"""SQLAlchemy models: one table per entity of DOMAIN.md.
+
+Ids are the world file's id strings. Reservations and events carry their purchasing
+power's `customer_id` too: the policy reaches a customer's events in one relation, and
+every customer-scoped list is one indexed lookup.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import ExactDecimal
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organizer(Base):
+    """Palvelunjärjestäjä: grants vouchers, sets settlement dates, pays."""
+
+    __tablename__ = "organizers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class SettlementDate(Base):
+    """Tilityspäivä: one of an organizer's settlement cut-off dates."""
+
+    __tablename__ = "settlement_dates"
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class Provider(Base):
+    """Palveluntuottaja: a company that delivers the service and records events."""
+
+    __tablename__ = "providers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    business_id: Mapped[str] = mapped_column(String(16))
+
+
+class Service(Base):
+    """Palvelu: a service of one organizer."""
+
+    __tablename__ = "services"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Content(Base):
+    """Palvelusisältö: a billable item of a service, priced per unit."""
+
+    __tablename__ = "contents"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(8))
+
+
+class User(Base):
+    """A provider user (RECORDER, REPORTER) or an organizer user (STAFF, ADMIN)."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.id"), nullable=True)
+    organizer_id: Mapped[str | None] = mapped_column(ForeignKey("organizers.id"), nullable=True)
+
+
+class Team(Base):
+    """Palvelutiimi: an organizer's group of users with rights to some services."""
+
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class TeamService(Base):
+    __tablename__ = "team_services"
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), primary_key=True)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class Customer(Base):
+    """Asiakas. The lower-cased names are stored for ordering by code point."""
+
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    ssn: Mapped[str] = mapped_column(String(11), unique=True)
+    first_name_lower: Mapped[str] = mapped_column(String(200))
+    last_name_lower: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_customers_order", "last_name_lower", "first_name_lower", "id"),)
+
+
+class CustomerNameWord(Base):
+    """One lower-cased word of a customer's first or last name, for prefix search."""
+
+    __tablename__ = "customer_name_words"
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    word: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_customer_name_words_word", "word", "customer_id"),)
+
+
+class CustomerNumber(Base):
+    """Asiakasnumero: a provider's own number for a customer, unique per provider."""
+
+    __tablename__ = "customer_numbers"
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("provider_id", "number", name="uq_customer_numbers_provider_number"),
+        Index("ix_customer_numbers_customer", "customer_id"),
+    )
+
+
+class PurchasingPower(Base):
+    """Ostovoima (REGULAR) or saldo-ostovoima (BALANCE): a customer's voucher."""
+
+    __tablename__ = "purchasing_powers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"))
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"))
+    voucher_number: Mapped[str] = mapped_column(String(64), unique=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    granted_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
+
+    __table_args__ = (Index("ix_purchasing_powers_grant", "organizer_id", "service_id"),)
+
+
+class PurchasingPowerContent(Base):
+    """A regular purchasing power's value per unit and granted units for one content."""
+
+    __tablename__ = "purchasing_power_contents"
+    purchasing_power_id: Mapped[str] = mapped_column(
+        ForeignKey("purchasing_powers.id"), primary_key=True
+    )
+    content_id: Mapped[str] = mapped_column(ForeignKey("contents.id"), primary_key=True)
+    unit_value: Mapped[Decimal] = mapped_column(ExactDecimal)
+    granted_units: Mapped[Decimal] = mapped_column(ExactDecimal)
+
+
+class Reservation(Base):
+    """Palveluvaraus: a provider's claim on a purchasing power for one content."""
+
+    __tablename__ = "reservations"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purchasing_power_id: Mapped[str] = mapped_column(ForeignKey("purchasing_powers.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    content_id: Mapped[str] = mapped_column(ForeignKey("contents.id"))
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Event(Base):
+    """Palvelutapahtuma: a delivered service recorded against a purchasing power."""
+
+    __tablename__ = "events"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purchasing_power_id: Mapped[str] = mapped_column(ForeignKey("purchasing_powers.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    content_id: Mapped[str] = mapped_column(ForeignKey("contents.id"))
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    service_date: Mapped[date] = mapped_column(Date)
+    units: Mapped[Decimal] = mapped_column(ExactDecimal)
+    unit_price: Mapped[Decimal] = mapped_column(ExactDecimal)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    recorded_on: Mapped[date] = mapped_column(Date)
+    approved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("recorded_by", "idempotency_key", name="uq_events_idempotency"),
+        Index("ix_events_customer_date", "customer_id", "service_date"),
+    )
+
+
+class CorrectionRequest(Base):
+    """A provider's error report on a settled event, read by the organizer admins."""
+
+    __tablename__ = "correction_requests"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(Text)
+    created_on: Mapped[date] = mapped_column(Date)
+
+
+class AccessLogEntry(Base):
+    """Who saw whose identity (name, hetu), when, in which operation."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    operation: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -1,0 +1,118 @@
+"""Customer search and keyset paging, on top of the viewer's authorized customers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import models as m
+
+
+class BadCursor(ValueError):
+    """The `after` cursor was not made by this API."""
+
+
+@dataclass(frozen=True)
+class CustomerSearch:
+    name_words: tuple[str, ...] = ()
+    ssn: str | None = None
+    voucher_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    customers: list[m.Customer]
+    total_count: int
+    has_next_page: bool
+
+
+def encode_cursor(customer: m.Customer) -> str:
+    raw = json.dumps([customer.last_name_lower, customer.first_name_lower, customer.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeError) as exc:
+        raise BadCursor("after is not a cursor of this list") from exc
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        raise BadCursor("after is not a cursor of this list")
+    return value[0], value[1], value[2]
+
+
+def _like_prefix(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _code_point(column: Any, dialect: str) -> Any:
+    # PostgreSQL compares text by its collation; "C" compares code points as SQLite does.
+    return column.collate("C") if dialect == "postgresql" else column
+
+
+def _criteria(search: CustomerSearch, visible_pps: Select[Any]) -> list[ColumnElement[bool]]:
+    criteria: list[ColumnElement[bool]] = []
+    for word in search.name_words:
+        criteria.append(
+            exists(
+                select(m.CustomerNameWord.customer_id).where(
+                    m.CustomerNameWord.customer_id == m.Customer.id,
+                    m.CustomerNameWord.word.like(_like_prefix(word), escape="\\"),
+                )
+            )
+        )
+    if search.ssn is not None:
+        criteria.append(m.Customer.ssn == search.ssn)
+    if search.voucher_number is not None:
+        pps = visible_pps.subquery()
+        criteria.append(
+            exists(
+                select(pps.c.id).where(
+                    pps.c.customer_id == m.Customer.id,
+                    pps.c.voucher_number == search.voucher_number,
+                )
+            )
+        )
+    return criteria
+
+
+async def search_customers(
+    session: AsyncSession,
+    visible_customers: Select[Any],
+    visible_pps: Select[Any],
+    search: CustomerSearch,
+    *,
+    first: int,
+    after: str | None,
+) -> Page:
+    """A page of visible customers matching every criterion, and the total (2 statements)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    criteria = _criteria(search, visible_pps)
+    matching = visible_customers.where(*criteria)
+
+    last = _code_point(m.Customer.last_name_lower, dialect)
+    first_name = _code_point(m.Customer.first_name_lower, dialect)
+    ident = _code_point(m.Customer.id, dialect)
+    page = matching
+    if after is not None:
+        a_last, a_first, a_id = decode_cursor(after)
+        page = page.where(
+            or_(
+                last > a_last,
+                and_(last == a_last, first_name > a_first),
+                and_(last == a_last, first_name == a_first, ident > a_id),
+            )
+        )
+    page = page.order_by(last, first_name, ident).limit(first + 1)
+    rows = list((await session.scalars(page)).all())
+    total = await session.scalar(select(func.count()).select_from(matching.subquery()))
+    return Page(
+        customers=rows[:first], total_count=int(total or 0), has_next_page=len(rows) > first
+    )

@@ -1,0 +1,31 @@
+"""Column types shared by the models: exact decimals stored as canonical text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal stored as its canonical two-decimal text.
+
+    SQLite has no exact decimal type (its NUMERIC is a float), so money and units are
+    stored as text on every database and all arithmetic happens in `domain/` in Python.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value)

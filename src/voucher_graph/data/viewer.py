@@ -1,0 +1,69 @@
+"""The viewer: a user as read from the database on every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import Team, TeamMember, TeamService, User
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A service team's right: services `service_id` granted by `organizer_id`."""
+
+    organizer_id: str
+    service_id: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The Polar actor. Only the token's user id comes from outside; the rest is data.
+
+    `window_start` is the first day of the 3-year provider-relationship window and
+    `today` the request's today, both fixed when the request starts.
+    """
+
+    id: str
+    name: str
+    role: str
+    provider_id: str | None
+    organizer_id: str | None
+    grants: tuple[Grant, ...]
+    today: date
+    window_start: date
+
+    @property
+    def is_provider_user(self) -> bool:
+        return self.provider_id is not None
+
+
+async def load_viewer(
+    session: AsyncSession, user_id: str, *, today: date, window_start: date
+) -> Viewer | None:
+    """The user with its team grants, or None for an unknown id (two statements)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    rows = await session.execute(
+        select(Team.organizer_id, TeamService.service_id)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(TeamService, TeamService.team_id == Team.id)
+        .where(TeamMember.user_id == user_id)
+        .order_by(Team.organizer_id, TeamService.service_id)
+        .distinct()
+    )
+    grants = tuple(Grant(organizer_id=o, service_id=s) for o, s in rows)
+    return Viewer(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        provider_id=user.provider_id,
+        organizer_id=user.organizer_id,
+        grants=grants,
+        today=today,
+        window_start=window_start,
+    )

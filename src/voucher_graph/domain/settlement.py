@@ -1,0 +1,60 @@
+"""Settlement dates (tilityspäivä) and what they lock: reported status, editable, deletable."""
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import date
+
+from voucher_graph.domain.amounts import WorkflowStatus, workflow_status
+
+SETTLED = "SETTLED"
+
+# Statuses that have no settlement date: not yet settleable, or never.
+_UNSETTLEABLE = frozenset({WorkflowStatus.UNDER_REVIEW, WorkflowStatus.REJECTED})
+_SETTLEABLE = frozenset({WorkflowStatus.RECORDED, WorkflowStatus.APPROVED})
+_DELETABLE = frozenset(
+    {WorkflowStatus.RECORDED, WorkflowStatus.UNDER_REVIEW, WorkflowStatus.APPROVED}
+)
+
+
+def settlement_date(
+    settlement_dates: Sequence[date],
+    status: str,
+    recorded_on: date,
+    approved_on: date | None,
+) -> date | None:
+    """The first of the organizer's settlement dates on or after the event became settleable.
+
+    That day is `approved_on` for an event that went through review (approved_on set),
+    else `recorded_on`. UNDER_REVIEW and REJECTED events have none; a CREDITED one keeps
+    the date it was settled on, which is the same computation. `settlement_dates` may
+    come in any order.
+    """
+    if workflow_status(status) in _UNSETTLEABLE:
+        return None
+    settleable_on = approved_on if approved_on is not None else recorded_on
+    ordered = sorted(settlement_dates)
+    index = bisect_left(ordered, settleable_on)
+    return ordered[index] if index < len(ordered) else None
+
+
+def is_past(settlement_day: date | None, today: date) -> bool:
+    """Whether today is after the settlement date; the date itself is not yet past."""
+    return settlement_day is not None and today > settlement_day
+
+
+def reported_status(status: str, settlement_day: date | None, today: date) -> str:
+    """The status the API reports: SETTLED for RECORDED or APPROVED once past the date."""
+    workflow = workflow_status(status)
+    if workflow in _SETTLEABLE and is_past(settlement_day, today):
+        return SETTLED
+    return workflow.value
+
+
+def is_editable(status: str, settlement_day: date | None, today: date) -> bool:
+    """Whether the recording provider may still edit: RECORDED, up to its settlement date."""
+    return workflow_status(status) is WorkflowStatus.RECORDED and not is_past(settlement_day, today)
+
+
+def is_deletable(status: str, settlement_day: date | None, today: date) -> bool:
+    """Whether the recording provider may still delete: not REJECTED nor CREDITED, nor past."""
+    return workflow_status(status) in _DELETABLE and not is_past(settlement_day, today)

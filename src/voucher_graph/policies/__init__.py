@@ -1,0 +1,1 @@
+"""The policy layer: Oso set-up, the SQL data-filtering adapter, authorization gates."""

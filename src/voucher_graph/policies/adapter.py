@@ -1,0 +1,217 @@
+"""Oso data filter -> SQLAlchemy `Select`, mapping every operator or refusing.
+
+Oso's bundled SQLAlchemy adapter is synchronous, inner-joins every relation of the
+filter (so one OR branch's join drops rows another branch allows), maps only Eq, Neq,
+In and Nin and silently drops the rest. A dropped condition is a data leak, so this
+adapter:
+
+- builds a statement and never executes it (the caller runs it on an async session);
+- turns each OR branch into its own correlated EXISTS over only the relations that
+  branch uses, so branches cannot restrict one another and no DISTINCT is needed;
+- maps Eq, Neq, In, Nin, Lt, Leq, Gt, Geq with SQL NULL handled as Polar's `nil`, and
+  raises `UnsupportedFilter` on any other operator, operand or relation shape.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from polar.data.adapter import DataAdapter
+from polar.data.filter import Condition, DataFilter, Projection, Relation
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+
+class UnsupportedFilter(Exception):
+    """The policy produced a filter this adapter cannot translate exactly."""
+
+
+# Literal types that may appear as immediate values in a condition.
+_LITERALS = (str, bool, int, Decimal, datetime.date, type(None))
+
+Comparator = Callable[[Any, Any], ColumnElement[bool]]
+
+
+def _eq(left: Any, right: Any) -> ColumnElement[bool]:
+    # Polar's nil = nil holds; SQL's NULL = NULL does not. A plain `=` against a
+    # literal keeps the comparison indexable on PostgreSQL.
+    if right is None:
+        return left.is_(None)  # type: ignore[no-any-return]
+    if isinstance(right, _LITERALS):
+        return left == right  # type: ignore[no-any-return]
+    return left.is_not_distinct_from(right)  # type: ignore[no-any-return]
+
+
+def _neq(left: Any, right: Any) -> ColumnElement[bool]:
+    # nil != "x" holds in Polar, so a NULL column passes a Neq against a literal.
+    if right is None:
+        return left.is_not(None)  # type: ignore[no-any-return]
+    if isinstance(right, _LITERALS):
+        return or_(left != right, left.is_(None))
+    return left.is_distinct_from(right)  # type: ignore[no-any-return]
+
+
+_COMPARATORS: Mapping[str, Comparator] = {
+    "Eq": _eq,
+    "Neq": _neq,
+    "Lt": lambda left, right: left < right,
+    "Leq": lambda left, right: left <= right,
+    "Gt": lambda left, right: left > right,
+    "Geq": lambda left, right: left >= right,
+}
+
+_PYTHON_COMPARATORS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "Eq": lambda a, b: bool(a == b),
+    "Neq": lambda a, b: bool(a != b),
+    "Lt": lambda a, b: bool(a < b),
+    "Leq": lambda a, b: bool(a <= b),
+    "Gt": lambda a, b: bool(a > b),
+    "Geq": lambda a, b: bool(a >= b),
+    "In": lambda a, b: a in b,
+    "Nin": lambda a, b: a not in b,
+}
+
+
+class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
+    """Translate Oso's `DataFilter` into a `Select` of the root model.
+
+    `models` maps each registered Polar class to the mapped SQLAlchemy class whose
+    table holds it: a model maps to itself, an alias marker (the same table reached on
+    a second path, e.g. a customer's events seen from an event) to its model.
+    """
+
+    def __init__(self, models: Mapping[type, type]) -> None:
+        self._models = dict(models)
+
+    def build_query(self, filter: DataFilter) -> Select[Any]:
+        root = self._model(filter.model)
+        parents = self._relation_tree(filter)
+        entities: dict[type, Any] = {filter.model: root}
+        for cls in parents:
+            entities[cls] = aliased(self._model(cls))
+
+        branches = [self._branch(conj, filter, parents, entities) for conj in filter.conditions]
+        where = or_(*branches) if branches else false()
+        return select(root).where(where)
+
+    def execute_query(self, query: Any) -> Any:
+        raise UnsupportedFilter("run the built statement on an async session instead")
+
+    # -- relations ------------------------------------------------------------------
+
+    def _relation_tree(self, filter: DataFilter) -> dict[type, Relation]:
+        """Each non-root class and the one relation that reaches it from the root."""
+        parents: dict[type, Relation] = {}
+        for relation in filter.relations:
+            if relation.right is filter.model or relation.right in parents:
+                raise UnsupportedFilter(
+                    f"{relation.right.__name__} is reached on two paths; "
+                    "register an alias class for the second one"
+                )
+            parents[relation.right] = relation
+        for relation in parents.values():
+            if relation.left is not filter.model and relation.left not in parents:
+                raise UnsupportedFilter(f"relation from unreachable {relation.left.__name__}")
+        return parents
+
+    def _join_condition(
+        self, relation: Relation, filter: DataFilter, entities: dict[type, Any]
+    ) -> ColumnElement[bool]:
+        declared = filter.types[relation.left].fields.get(relation.name)
+        if declared is None or not hasattr(declared, "my_field"):
+            raise UnsupportedFilter(f"unknown relation {relation.left.__name__}.{relation.name}")
+        left = getattr(entities[relation.left], declared.my_field)
+        right = getattr(entities[relation.right], declared.other_field)
+        return left == right  # type: ignore[no-any-return]
+
+    # -- conditions -----------------------------------------------------------------
+
+    def _branch(
+        self,
+        conjunction: list[Condition],
+        filter: DataFilter,
+        parents: dict[type, Relation],
+        entities: dict[type, Any],
+    ) -> ColumnElement[bool]:
+        clauses = [self._condition(cond, entities) for cond in conjunction]
+        needed: set[type] = set()
+        for cond in conjunction:
+            for side in (cond.left, cond.right):
+                if isinstance(side, Projection) and side.source is not filter.model:
+                    cls = side.source
+                    while cls is not filter.model:
+                        if cls not in parents:
+                            raise UnsupportedFilter(f"{cls.__name__} is not related to the root")
+                        needed.add(cls)
+                        cls = parents[cls].left
+        if not needed:
+            return and_(true(), *clauses)
+        joins = [self._join_condition(parents[cls], filter, entities) for cls in needed]
+        # Correlated to the root entity: true when some related rows satisfy the branch.
+        subquery = select(true()).select_from(*(entities[c] for c in needed))
+        return exists(subquery.where(*joins, *clauses))
+
+    def _condition(self, cond: Condition, entities: dict[type, Any]) -> ColumnElement[bool]:
+        op = cond.cmp
+        left_is_column = isinstance(cond.left, Projection)
+        right_is_column = isinstance(cond.right, Projection)
+        if not left_is_column and not right_is_column:
+            compare = _PYTHON_COMPARATORS.get(op)
+            if compare is None:
+                raise UnsupportedFilter(f"unknown operator {op!r}")
+            return (
+                true() if compare(self._literal(cond.left), self._literal(cond.right)) else false()
+            )
+
+        left = self._side(cond.left, entities)
+        right = self._side(cond.right, entities)
+        if op in ("In", "Nin"):
+            if not left_is_column or right_is_column or not isinstance(cond.right, list | tuple):
+                raise UnsupportedFilter(f"{op} needs a column on the left and a list on the right")
+            values = [self._literal(value) for value in cond.right]
+            if any(value is None for value in values):
+                raise UnsupportedFilter(f"{op} with nil in the list")
+            column = left
+            return (
+                column.in_(values) if op == "In" else or_(column.not_in(values), column.is_(None))
+            )
+        compare_sql = _COMPARATORS.get(op)
+        if compare_sql is None:
+            raise UnsupportedFilter(f"unknown operator {op!r}")
+        if not left_is_column:
+            # Keep the column on the left so SQLAlchemy renders the operator as written.
+            mirrored = {"Lt": "Gt", "Leq": "Geq", "Gt": "Lt", "Geq": "Leq"}.get(op, op)
+            return _COMPARATORS[mirrored](right, left)
+        return compare_sql(left, right)
+
+    def _side(self, side: Any, entities: dict[type, Any]) -> Any:
+        if isinstance(side, Projection):
+            entity = entities.get(side.source)
+            if entity is None:
+                raise UnsupportedFilter(f"{side.source.__name__} is not part of this query")
+            field = side.field or "id"
+            if not hasattr(entity, field):
+                raise UnsupportedFilter(f"{side.source.__name__} has no column {field!r}")
+            return getattr(entity, field)
+        if isinstance(side, list | tuple):
+            return side
+        return self._literal(side)
+
+    def _literal(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [self._literal(v) for v in value]
+        if not isinstance(value, _LITERALS):
+            # A model instance as an operand would need its primary key; refuse rather
+            # than guess which column was meant.
+            raise UnsupportedFilter(f"unsupported operand of type {type(value).__name__}")
+        return value
+
+    def _model(self, cls: type) -> type:
+        model = self._models.get(cls)
+        if model is None:
+            raise UnsupportedFilter(f"{cls.__name__} is not a registered model")
+        return model

@@ -1,0 +1,1 @@
+"""The GraphQL schema: Strawberry types and resolvers, per domain."""

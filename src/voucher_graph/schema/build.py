@@ -1,0 +1,41 @@
+"""Build the Strawberry schema: one per process, shared by all requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from .query import Query
+from .scalars import SCALAR_MAP
+
+# Root types are composed from one class per domain module; a module adds its class here.
+QUERY_PARTS: tuple[type, ...] = (Query,)
+MUTATION_PARTS: tuple[type, ...] = ()
+
+
+class VoucherSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Client errors (domain rules, bad input) are answers, not incidents: only
+        # unexpected exceptions are logged, by schema.errors with the request id.
+        return None
+
+
+def build_schema(
+    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+) -> strawberry.Schema:
+    query: Any = merge_types("Query", QUERY_PARTS) if len(QUERY_PARTS) > 1 else QUERY_PARTS[0]
+    mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
+    return VoucherSchema(
+        query=query,
+        mutation=mutation,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=list(extensions or []),
+    )

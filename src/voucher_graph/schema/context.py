@@ -1,0 +1,40 @@
+"""The per-request context: viewer, session, policy gate, loaders, today."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info as StrawberryInfo
+
+from ..data.loaders import Loaders
+from ..data.viewer import Viewer
+from ..domain.amounts import Amounts
+from ..policies.gate import Gate
+from ..settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    session: AsyncSession
+    viewer: Viewer
+    gate: Gate
+    loaders: Loaders
+    today: date
+    request_id: str = ""
+    operation_name: str | None = None
+    # customer id -> identity fields disclosed in this response (the access log).
+    disclosed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # purchasing power id -> event id -> amounts, computed once per request.
+    amounts_cache: dict[str, dict[str, Amounts]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def disclose(self, customer_id: str, field_name: str) -> None:
+        self.disclosed[customer_id].add(field_name)
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,61 @@
+"""Map every failure to a contract error code, with no data, SQL or stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+
+from ..domain.errors import DomainError
+
+logger = logging.getLogger("voucher_graph.errors")
+
+# Codes a GraphQLError may already carry (set by validation rules of ours).
+KNOWN_CODES = frozenset(
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "SETTLEMENT_CLOSED",
+        "INVALID_STATE",
+        "NO_RESERVATION",
+        "QUERY_TOO_COMPLEX",
+    }
+)
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def error_code(error: GraphQLError) -> str:
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    if isinstance(original, DomainError):
+        return original.code
+    if original is None or isinstance(original, GraphQLError):
+        code = (error.extensions or {}).get("code")
+        # Syntax, validation and variable errors: the client sent something malformed.
+        return code if code in KNOWN_CODES else "BAD_USER_INPUT"
+    return INTERNAL
+
+
+def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The error as the client sees it: a code, and a message safe to show."""
+    code = error_code(error)
+    message = error.message
+    if code == INTERNAL:
+        logger.error(
+            "unexpected error in request %s at %s",
+            request_id,
+            error.path,
+            exc_info=error.original_error,
+        )
+        message = f"Internal error; quote request id {request_id}"
+    elif isinstance(error.original_error, DomainError):
+        message = str(error.original_error)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": code, "requestId": request_id} if code == INTERNAL else {"code": code},
+    )

@@ -1,0 +1,116 @@
+"""The read side's root fields: me, customer, customers, event."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ..data import models as m
+from ..data.names import name_words
+from ..data.search import BadCursor, CustomerSearch, encode_cursor, search_customers
+from ..domain.errors import BadInput, Forbidden
+from ..domain.hetu import normalize_hetu
+from .context import Info
+from .enums import Role
+from .types import Customer, Event, User
+
+MAX_PAGE = 500
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class CustomerEdge:
+    cursor: str
+    node: Customer
+
+
+@strawberry.type
+class CustomerConnection:
+    edges: list[CustomerEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user.")
+    def me(self, info: Info) -> User:
+        viewer = info.context.viewer
+        return User(
+            id=strawberry.ID(viewer.id),
+            name=viewer.name,
+            role=Role(viewer.role),
+            provider_id=strawberry.ID(viewer.provider_id) if viewer.provider_id else None,
+            organizer_id=strawberry.ID(viewer.organizer_id) if viewer.organizer_id else None,
+        )
+
+    @strawberry.field(description="null when absent or not visible.")
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        row = await info.context.loaders.customer.load(str(id))
+        return Customer(row=row) if row is not None else None
+
+    @strawberry.field(description="Visible customers matching every criterion; first: 1..500.")
+    async def customers(
+        self,
+        info: Info,
+        name: str | None = None,
+        ssn: str | None = None,
+        voucher_number: str | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> CustomerConnection:
+        ctx = info.context
+        if first is None:
+            first = 50
+        if not 1 <= first <= MAX_PAGE:
+            raise BadInput(f"first must be between 1 and {MAX_PAGE}")
+        words = tuple(name_words(name)) if name is not None else ()
+        if words and not ctx.gate.can_search_by("name"):
+            raise Forbidden("this role cannot search by name")
+        normalized_ssn = None
+        if ssn is not None:
+            if not ctx.gate.can_search_by("ssn"):
+                raise Forbidden("this role cannot search by ssn")
+            normalized_ssn = normalize_hetu(ssn)
+        search = CustomerSearch(
+            name_words=words,
+            ssn=normalized_ssn,
+            voucher_number=voucher_number,
+        )
+        scopes = ctx.gate.scopes
+        try:
+            page = await search_customers(
+                ctx.session,
+                scopes.customers,
+                scopes.purchasing_powers,
+                search,
+                first=first,
+                after=after,
+            )
+        except BadCursor as exc:
+            raise BadInput(str(exc)) from exc
+        # Prime the loader: nested fields asking for these customers need no query.
+        for row in page.customers:
+            ctx.loaders.customer.prime(row.id, row)
+        edges = [
+            CustomerEdge(cursor=encode_cursor(r), node=Customer(row=r)) for r in page.customers
+        ]
+        return CustomerConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total_count,
+        )
+
+    @strawberry.field(description="null when absent, deleted or not visible.")
+    async def event(self, info: Info, id: strawberry.ID) -> Event | None:
+        ctx = info.context
+        statement = ctx.gate.query("read", m.Event).where(m.Event.id == str(id))
+        row = (await ctx.session.scalars(statement)).first()
+        return Event(row=row) if row is not None else None

@@ -1,0 +1,314 @@
+"""GraphQL object types of the read side. Each wraps a model row; resolvers load the rest."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from ..data import models as m
+from ..data.loaders import EventsKey, ReservationsKey
+from ..domain.errors import Forbidden
+from ..domain.settlement import is_deletable, is_editable
+from . import event_facts
+from .context import Info
+from .enums import EventStatus, Role, Unit
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    name: str
+    role: Role
+    provider_id: strawberry.ID | None
+    organizer_id: strawberry.ID | None
+
+
+@strawberry.type
+class Service:
+    id: strawberry.ID
+    name: str
+    organizer_id: strawberry.ID
+
+    @classmethod
+    def of(cls, row: m.Service) -> Service:
+        return cls(
+            id=strawberry.ID(row.id), name=row.name, organizer_id=strawberry.ID(row.organizer_id)
+        )
+
+
+@strawberry.type
+class Content:
+    id: strawberry.ID
+    name: str
+    unit: Unit
+
+    @classmethod
+    def of(cls, row: m.Content) -> Content:
+        return cls(id=strawberry.ID(row.id), name=row.name, unit=Unit(row.unit))
+
+
+async def load_service(info: Info, service_id: str) -> Service:
+    return Service.of(await info.context.loaders.service.load(service_id))
+
+
+async def load_content(info: Info, content_id: str) -> Content:
+    return Content.of(await info.context.loaders.content.load(content_id))
+
+
+@strawberry.type
+class PurchasingPowerContent:
+    row: strawberry.Private[m.PurchasingPowerContent]
+
+    @strawberry.field
+    async def content(self, info: Info) -> Content:
+        return await load_content(info, self.row.content_id)
+
+    @strawberry.field
+    def unit_value(self) -> Decimal:
+        return self.row.unit_value
+
+    @strawberry.field
+    def granted_units(self) -> Decimal:
+        return self.row.granted_units
+
+    @strawberry.field
+    async def used_units(self, info: Info) -> Decimal:
+        return await event_facts.pp_used_units(
+            info.context, self.row.purchasing_power_id, self.row.content_id
+        )
+
+
+@strawberry.interface
+class Voucher:
+    """Fields both kinds of purchasing power share."""
+
+    row: strawberry.Private[m.PurchasingPower]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def voucher_number(self) -> str:
+        return self.row.voucher_number
+
+    @strawberry.field
+    async def service(self, info: Info) -> Service:
+        return await load_service(info, self.row.service_id)
+
+    @strawberry.field
+    def organizer_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.organizer_id)
+
+    @strawberry.field
+    def valid_from(self) -> datetime.date:
+        return self.row.valid_from
+
+    @strawberry.field
+    def valid_to(self) -> datetime.date:
+        return self.row.valid_to
+
+
+@strawberry.type
+class PurchasingPower(Voucher):
+    """Ostovoima: a voucher with a value per unit for each content."""
+
+    @strawberry.field
+    async def contents(self, info: Info) -> list[PurchasingPowerContent]:
+        rows = await info.context.loaders.pp_contents.load(self.row.id)
+        return [PurchasingPowerContent(row=r) for r in rows]
+
+
+@strawberry.type
+class BalancePurchasingPower(Voucher):
+    """Saldo-ostovoima: a voucher holding a euro balance that events consume."""
+
+    @strawberry.field
+    def granted_amount(self) -> Decimal:
+        return self.row.granted_amount or Decimal("0")
+
+    @strawberry.field
+    async def used_amount(self, info: Info) -> Decimal:
+        return await event_facts.pp_used_amount(info.context, self.row)
+
+    @strawberry.field
+    async def balance(self, info: Info) -> Decimal:
+        used = await event_facts.pp_used_amount(info.context, self.row)
+        return (self.row.granted_amount or Decimal("0")) - used
+
+
+@strawberry.type
+class Reservation:
+    row: strawberry.Private[m.Reservation]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def purchasing_power_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.purchasing_power_id)
+
+    @strawberry.field
+    async def content(self, info: Info) -> Content:
+        return await load_content(info, self.row.content_id)
+
+    @strawberry.field
+    def provider_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.provider_id)
+
+    @strawberry.field
+    def valid_from(self) -> datetime.date:
+        return self.row.valid_from
+
+    @strawberry.field
+    def valid_to(self) -> datetime.date | None:
+        return self.row.valid_to
+
+
+@strawberry.type
+class Event:
+    """Palvelutapahtuma: a delivered service recorded against a purchasing power."""
+
+    row: strawberry.Private[m.Event]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def purchasing_power_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.purchasing_power_id)
+
+    @strawberry.field
+    async def content(self, info: Info) -> Content:
+        return await load_content(info, self.row.content_id)
+
+    @strawberry.field
+    def provider_id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.provider_id)
+
+    @strawberry.field
+    def service_date(self) -> datetime.date:
+        return self.row.service_date
+
+    @strawberry.field
+    def units(self) -> Decimal:
+        return self.row.units
+
+    @strawberry.field
+    def unit_price(self) -> Decimal:
+        return self.row.unit_price
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description or ""
+
+    @strawberry.field
+    async def status(self, info: Info) -> EventStatus:
+        return EventStatus(await event_facts.event_status(info.context, self.row))
+
+    @strawberry.field
+    async def settlement_date(self, info: Info) -> datetime.date | None:
+        return await event_facts.event_settlement_date(info.context, self.row)
+
+    @strawberry.field
+    async def price(self, info: Info) -> Decimal:
+        return (await event_facts.event_amounts(info.context, self.row)).price
+
+    @strawberry.field
+    async def voucher_share(self, info: Info) -> Decimal:
+        return (await event_facts.event_amounts(info.context, self.row)).voucher_share
+
+    @strawberry.field
+    async def copay(self, info: Info) -> Decimal:
+        return (await event_facts.event_amounts(info.context, self.row)).copay
+
+    @strawberry.field(description="Whether the viewer may edit this event today.")
+    async def editable(self, info: Info) -> bool:
+        ctx = info.context
+        if not ctx.gate.is_allowed("edit", self.row):
+            return False
+        day = await event_facts.event_settlement_date(ctx, self.row)
+        return is_editable(self.row.status, day, ctx.today)
+
+    @strawberry.field(description="Whether the viewer may delete this event today.")
+    async def deletable(self, info: Info) -> bool:
+        ctx = info.context
+        if not ctx.gate.is_allowed("delete", self.row):
+            return False
+        day = await event_facts.event_settlement_date(ctx, self.row)
+        return is_deletable(self.row.status, day, ctx.today)
+
+
+def _identity(info: Info, customer_id: str, field: str, value: str) -> str:
+    """An identity field, if the policy lets the viewer read it; noted for the access log."""
+    if not info.context.gate.can_read_field(field):
+        raise Forbidden(f"{field} is not available to this role")
+    info.context.disclose(customer_id, field)
+    return value
+
+
+@strawberry.type
+class Customer:
+    """Asiakas, as the viewer sees them."""
+
+    row: strawberry.Private[m.Customer]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field(description="null, with a FORBIDDEN error, for a REPORTER.")
+    def first_name(self, info: Info) -> str | None:
+        return _identity(info, self.row.id, "firstName", self.row.first_name)
+
+    @strawberry.field(description="null, with a FORBIDDEN error, for a REPORTER.")
+    def last_name(self, info: Info) -> str | None:
+        return _identity(info, self.row.id, "lastName", self.row.last_name)
+
+    @strawberry.field(description="Henkilötunnus; null, with a FORBIDDEN error, for a REPORTER.")
+    def ssn(self, info: Info) -> str | None:
+        return _identity(info, self.row.id, "ssn", self.row.ssn)
+
+    @strawberry.field(description="The viewer's provider's number for the customer.")
+    async def customer_number(self, info: Info) -> str | None:
+        number: str | None = await info.context.loaders.customer_number.load(self.row.id)
+        return number
+
+    @strawberry.field
+    async def purchasing_powers(self, info: Info) -> list[PurchasingPower]:
+        rows = await info.context.loaders.purchasing_powers.load(self.row.id)
+        return [PurchasingPower(row=r) for r in rows if r.kind == "REGULAR"]
+
+    @strawberry.field
+    async def balance_purchasing_powers(self, info: Info) -> list[BalancePurchasingPower]:
+        rows = await info.context.loaders.purchasing_powers.load(self.row.id)
+        return [BalancePurchasingPower(row=r) for r in rows if r.kind == "BALANCE"]
+
+    @strawberry.field
+    async def reservations(
+        self, info: Info, include_ended: bool | None = False
+    ) -> list[Reservation]:
+        key = ReservationsKey(self.row.id, bool(include_ended), info.context.today)
+        return [Reservation(row=r) for r in await info.context.loaders.reservations.load(key)]
+
+    @strawberry.field(description="Ordered by service date, then id.")
+    async def events(
+        self,
+        info: Info,
+        from_: Annotated[datetime.date | None, strawberry.argument(name="from")] = None,
+        to: datetime.date | None = None,
+        status: list[EventStatus] | None = None,
+    ) -> list[Event]:
+        rows = await info.context.loaders.events.load(EventsKey(self.row.id, from_, to))
+        events = [Event(row=r) for r in rows]
+        if status is None:
+            return events
+        wanted = {s.value for s in status}
+        # SETTLED is derived from dates, so the status filter runs on the derived value.
+        statuses = [await event_facts.event_status(info.context, r) for r in rows]
+        return [e for e, s in zip(events, statuses, strict=True) if s in wanted]
