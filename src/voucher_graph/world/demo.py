@@ -45,8 +45,12 @@ PROVIDERS: tuple[tuple[str, str, str, str], ...] = (
 )
 # (id, organizer, name, ((content id, name, unit), ...))
 SERVICES: tuple[tuple[str, str, str, tuple[tuple[str, str, str], ...]], ...] = (
-    ("s1", "o1", "Kotihoito", (("k1", "Kotihoidon käynti", "HOUR"),
-                               ("k2", "Turvapuhelinkäynti", "VISIT"))),
+    (
+        "s1",
+        "o1",
+        "Kotihoito",
+        (("k1", "Kotihoidon käynti", "HOUR"), ("k2", "Turvapuhelinkäynti", "VISIT")),
+    ),
     ("s2", "o1", "Omaishoidon vapaa", (("k3", "Vuorokausihoito", "DAY"),)),
     ("s3", "o2", "Siivous", (("k4", "Perussiivous", "HOUR"), ("k5", "Ikkunanpesu", "PIECE"))),
     ("s4", "o2", "Kotihoito", (("k6", "Kotikäynti", "VISIT"),)),
@@ -71,30 +75,116 @@ TEAMS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
 )
 
 FIRST_NAMES = (
-    "Aino", "Aarne", "Anna", "Anna-Maija", "Anna Maria", "Anni", "Åke", "Åsa", "Björn",
-    "Eero", "Eeva-Kaarina", "Eino", "Elina", "Göran", "Helmi", "Ilmari", "Juha",
-    "Juha-Pekka", "Juho", "Kaarina", "Kalle", "Liisa", "Maija", "Maija Liisa",
-    "Maija-Liisa", "Märta", "Minna", "Olli", "Outi", "Pekka", "Pertti", "Riitta", "Sami",
-    "Seppo", "Sirkka", "Tuula", "Ülle", "Väinö", "Yrjö", "Lars Erik",
+    "Aino",
+    "Aarne",
+    "Anna",
+    "Anna-Maija",
+    "Anna Maria",
+    "Anni",
+    "Åke",
+    "Åsa",
+    "Björn",
+    "Eero",
+    "Eeva-Kaarina",
+    "Eino",
+    "Elina",
+    "Göran",
+    "Håkan",
+    "Helmi",
+    "Ilmari",
+    "Juha",
+    "Juha-Pekka",
+    "Juho",
+    "Kaarina",
+    "Kalle",
+    "Liisa",
+    "Maija",
+    "Maija Liisa",
+    "Maija-Liisa",
+    "Märta",
+    "Minna",
+    "Olli",
+    "Outi",
+    "Pekka",
+    "Pertti",
+    "Riitta",
+    "Sami",
+    "Seppo",
+    "Sirkka",
+    "Tuula",
+    "Ülle",
+    "Väinö",
+    "Yrjö",
+    "Lars Erik",
 )
 LAST_NAMES = (
-    "Aho-Mäkelä", "af Forselles", "Ahonen", "Åberg", "Åström", "de la Chapelle",
-    "Hämäläinen", "Heikkinen", "Jääskeläinen", "Järvinen", "Jokinen", "Karjalainen",
-    "Kivi", "Kivi-Ojala", "Korhonen", "Koskinen", "Lahtinen", "Laine", "Lehtonen",
-    "Mäkelä", "Mäki", "Mäki-Petäjä", "Mäkinen", "Niemi", "Nieminen", "Öhman", "Ojala",
-    "Rantanen", "Saarinen", "Salminen", "Söderholm", "Tuominen", "Virta", "Virta-Aho",
-    "Virtanen", "von Wright", "Ylä-Mononen", "Östman",
+    "Aho-Mäkelä",
+    "af Forselles",
+    "Ahonen",
+    "Åberg",
+    "Åström",
+    "de la Chapelle",
+    "Hämäläinen",
+    "Heikkinen",
+    "Jääskeläinen",
+    "Järvinen",
+    "Jokinen",
+    "Karjalainen",
+    "Kivi",
+    "Kivi-Ojala",
+    "Korhonen",
+    "Koskinen",
+    "Lahtinen",
+    "Laine",
+    "Lehtonen",
+    "Mäkelä",
+    "Mäki",
+    "Mäki-Petäjä",
+    "Mäkinen",
+    "Niemi",
+    "Nieminen",
+    "Öhman",
+    "Ojala",
+    "Rantanen",
+    "Saarinen",
+    "Salminen",
+    "Ståhlberg",
+    "Söderholm",
+    "Tuominen",
+    "Virta",
+    "Virta-Aho",
+    "Virtanen",
+    "von Wright",
+    "Ylä-Mononen",
+    "Äijälä",
+    "Östman",
 )
 DESCRIPTIONS = (
-    "", "", "", "Aamukäynti", "Iltakäynti", "Lääkkeiden jako", "Saattaja-apu",
-    "Siivous ja pyykit", 'Yöpartio "kiireellinen"',
+    "",
+    "",
+    "",
+    "Aamukäynti",
+    "Iltakäynti",
+    "Lääkkeiden jako",
+    "Saattaja-apu",
+    "Siivous ja pyykit",
+    'Yöpartio "kiireellinen"',
 )
-UNIT_PRICES = ("0.99", "10.10", "18.45", "29.99", "33.33", "41.37", "45.00", "52.35",
-               "61.05", "75.00")
+UNIT_PRICES = (
+    "0.99",
+    "10.10",
+    "18.45",
+    "29.99",
+    "33.33",
+    "41.37",
+    "45.00",
+    "52.35",
+    "61.05",
+    "75.00",
+)
 # Per unit: units of one event, value per unit and granted units of a regular voucher.
 EVENT_UNITS = {
-    "HOUR": ("0.25", "0.5", "0.75", "1", "1", "1.15", "1.25", "1.5", "2", "2.25", "2.5",
-             "3", "4"),
+    "HOUR": ("0.25", "0.5", "0.75", "1", "1", "1.15", "1.25", "1.5", "2", "2.25", "2.5", "3", "4"),
     "VISIT": ("1", "1", "1", "2"),
     "DAY": ("1", "1", "2", "3"),
     "PIECE": ("1", "2", "3", "5"),
@@ -196,9 +286,7 @@ class _Builder:
     customer_count: int
     rng: random.Random
     organizers: dict[str, list[date]] = field(default_factory=dict)
-    services: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = field(
-        default_factory=dict
-    )
+    services: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     prices: dict[tuple[str, str], str] = field(default_factory=dict)
     customers: list[dict[str, Any]] = field(default_factory=list)
@@ -320,7 +408,12 @@ class _Builder:
         valid_to = valid_from + timedelta(days=rng.randint(180, 730))
         if rng.random() < 0.3:
             power = self.new_power(
-                customer, service_id, "BALANCE", valid_from, valid_to, [],
+                customer,
+                service_id,
+                "BALANCE",
+                valid_from,
+                valid_to,
+                [],
                 rng.choice(GRANTED_AMOUNTS),
             )
             picked = rng.sample(contents, rng.randint(1, len(contents)))
@@ -332,8 +425,9 @@ class _Builder:
                 (c[0], rng.choice(UNIT_VALUES[c[2]]), rng.choice(GRANTED_UNITS[c[2]]))
                 for c in chosen
             ]
-            power = self.new_power(customer, service_id, "REGULAR", valid_from, valid_to, granted,
-                                   None)
+            power = self.new_power(
+                customer, service_id, "REGULAR", valid_from, valid_to, granted, None
+            )
             reserved = [c[0] for c in chosen]
         providers = list(PROVIDER_SERVICES[service_id])
         first = rng.choice(providers)
@@ -473,8 +567,13 @@ class _Builder:
             return today - timedelta(days=days)
 
         regular = self.new_power(
-            1, "s1", "REGULAR", ago(500), today + timedelta(days=365),
-            [("k1", "32.00", "10")], None,
+            1,
+            "s1",
+            "REGULAR",
+            ago(500),
+            today + timedelta(days=365),
+            [("k1", "32.00", "10")],
+            None,
         )
         self.reserve(regular, "k1", "p1", ago(500), None)  # open-ended, current
         self.reserve(regular, "k1", "p2", ago(500), ago(200))  # ended
@@ -494,8 +593,14 @@ class _Builder:
         orders: set[int] = set()
         for provider_id, days, units, status, approved_after, deleted in script:
             event = self.add_event(
-                regular, "k1", provider_id, ago(days), units,
-                unit_price="45.00", description="Kotihoidon käynti", delay=2,
+                regular,
+                "k1",
+                provider_id,
+                ago(days),
+                units,
+                unit_price="45.00",
+                description="Kotihoidon käynti",
+                delay=2,
             )
             event.status = status
             event.deleted = deleted
@@ -513,8 +618,14 @@ class _Builder:
             (1, "1", "RECORDED", True),
         ):
             event = self.add_event(
-                balance, "k2", "p1", ago(days), units, unit_price="45.00",
-                description="Turvapuhelinkäynti", delay=0,
+                balance,
+                "k2",
+                "p1",
+                ago(days),
+                units,
+                unit_price="45.00",
+                description="Turvapuhelinkäynti",
+                delay=0,
             )
             event.status = status
             event.deleted = deleted
@@ -621,25 +732,59 @@ def _business_id(digits: str) -> str:
 def _users() -> list[dict[str, Any]]:
     users: list[dict[str, Any]] = []
     for provider_id, name, _digits, _prefix in PROVIDERS:
-        users.append({"id": f"{provider_id}-recorder", "name": f"Kirjaaja, {name}",
-                      "role": "RECORDER", "providerId": provider_id})
-        users.append({"id": f"{provider_id}-reporter", "name": f"Raportoija, {name}",
-                      "role": "REPORTER", "providerId": provider_id})
-    users.append({"id": "p1-recorder2", "name": "Toinen kirjaaja, Hoivapalvelu Oy",
-                  "role": "RECORDER", "providerId": "p1"})
+        users.append(
+            {
+                "id": f"{provider_id}-recorder",
+                "name": f"Kirjaaja, {name}",
+                "role": "RECORDER",
+                "providerId": provider_id,
+            }
+        )
+        users.append(
+            {
+                "id": f"{provider_id}-reporter",
+                "name": f"Raportoija, {name}",
+                "role": "REPORTER",
+                "providerId": provider_id,
+            }
+        )
+    users.append(
+        {
+            "id": "p1-recorder2",
+            "name": "Toinen kirjaaja, Hoivapalvelu Oy",
+            "role": "RECORDER",
+            "providerId": "p1",
+        }
+    )
     for organizer_id, name, _prefix, _day in ORGANIZERS:
-        users.append({"id": f"{organizer_id}-staff", "name": f"Käsittelijä, {name}",
-                      "role": "STAFF", "organizerId": organizer_id})
-        users.append({"id": f"{organizer_id}-admin", "name": f"Pääkäyttäjä, {name}",
-                      "role": "ADMIN", "organizerId": organizer_id})
-    users.append({"id": "o1-staff2", "name": "Toinen käsittelijä, Vantaa",
-                  "role": "STAFF", "organizerId": "o1"})
+        users.append(
+            {
+                "id": f"{organizer_id}-staff",
+                "name": f"Käsittelijä, {name}",
+                "role": "STAFF",
+                "organizerId": organizer_id,
+            }
+        )
+        users.append(
+            {
+                "id": f"{organizer_id}-admin",
+                "name": f"Pääkäyttäjä, {name}",
+                "role": "ADMIN",
+                "organizerId": organizer_id,
+            }
+        )
+    users.append(
+        {
+            "id": "o1-staff2",
+            "name": "Toinen käsittelijä, Vantaa",
+            "role": "STAFF",
+            "organizerId": "o1",
+        }
+    )
     return users
 
 
-def demo_world(
-    today: date, *, customers: int = 300, seed: int = DEFAULT_SEED
-) -> dict[str, Any]:
+def demo_world(today: date, *, customers: int = 300, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """A consistent world file (as a JSON-ready dict) around `today`; deterministic per seed."""
     if customers < 1:
         raise ValueError("a demo world needs at least one customer")
