@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,12 +16,13 @@ from cross_web import HTTPException
 from graphql import ExecutionResult
 from oso import Oso
 from sqlalchemy import insert, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 
@@ -29,14 +32,18 @@ from .data.engine import create_engine, session_factory
 from .data.loaders import Loaders
 from .data.viewer import load_viewer
 from .domain.dates import helsinki_today, window_start
+from .logging_setup import REQUEST_LOGGER, count_statements_of, statement_count
 from .policies.gate import Gate
 from .policies.oso_setup import create_oso
+from .printing import print_route
 from .schema.build import build_schema
 from .schema.context import Context
-from .schema.errors import client_error
+from .schema.errors import INTERNAL, client_error, error_code
+from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
 
 logger = logging.getLogger("voucher_graph.http")
+request_logger = logging.getLogger(REQUEST_LOGGER)
 
 
 @dataclass
@@ -51,13 +58,132 @@ class Services:
     def today(self) -> Any:
         return self.settings.today or helsinki_today(datetime.now(UTC))
 
+    async def open_context(
+        self, session: AsyncSession, user_id: str, *, request_id: str, root_path: str = ""
+    ) -> Context | None:
+        """The request's Context, the viewer read afresh from the database; None if unknown.
+
+        Shared by /graphql and the print page so that both apply the same policy."""
+        today = self.today()
+        viewer = await load_viewer(session, user_id, today=today, window_start=window_start(today))
+        if viewer is None:
+            return None
+        gate = Gate(self.oso, viewer)
+        return Context(
+            settings=self.settings,
+            session=session,
+            viewer=viewer,
+            gate=gate,
+            loaders=Loaders(session, gate.scopes),
+            today=today,
+            request_id=request_id,
+            extra={"root_path": root_path},
+        )
+
+
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A GraphQL-shaped error body for failures outside GraphQL execution."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers=headers,
+    )
+
 
 def _unauthorized(reason: str) -> JSONResponse:
+    return _error(401, "UNAUTHENTICATED", reason, {"WWW-Authenticate": "Bearer"})
+
+
+def _internal(request_id: str) -> JSONResponse:
+    """The answer to anything unexpected: a generic message carrying the request id."""
     return JSONResponse(
-        {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": "Bearer"},
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": f"Internal error; quote request id {request_id}",
+                    "extensions": {"code": INTERNAL, "requestId": request_id},
+                }
+            ],
+        },
+        status_code=500,
     )
+
+
+@dataclass
+class RequestLog:
+    """What the one log line of a request says; never a hetu or a name."""
+
+    request_id: str
+    method: str
+    user_id: str | None = None
+    operation: str | None = None
+    codes: tuple[str, ...] = ()
+
+    def emit(self, status: int, started: float, statements: int) -> None:
+        request_logger.info(
+            "request",
+            extra={
+                "fields": {
+                    "request_id": self.request_id,
+                    "method": self.method,
+                    "status": status,
+                    "user_id": self.user_id,
+                    "operation": self.operation,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "sql_statements": statements,
+                    "error_codes": list(self.codes),
+                }
+            },
+        )
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it exceeds `limit` bytes (read no further than that)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    """A receive channel that hands Strawberry the body already read."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def _check_payload(body: bytes) -> tuple[dict[str, Any] | None, str]:
+    """The decoded GraphQL request, or None and why it is refused (a 400)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, "the body is not valid JSON"
+    if not isinstance(payload, dict):
+        return None, "the body must be a JSON object"
+    if not isinstance(payload.get("query"), str) or not payload["query"].strip():
+        return None, "the body must have a `query` string"
+    if not isinstance(payload.get("variables") or {}, dict):
+        return None, "`variables` must be an object"
+    if not isinstance(payload.get("operationName") or "", str):
+        return None, "`operationName` must be a string"
+    return payload, ""
 
 
 class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
@@ -67,87 +193,109 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
     def __init__(self, services: Services) -> None:
         settings = services.settings
         super().__init__(
-            build_schema(),
+            build_schema(extensions=schema_extensions(settings)),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,
         )
         self.services = services
+        self.limit_check = LimitCheck(self.schema._schema, settings.limits)
+        count_statements_of(services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            response: Response = JSONResponse({"detail": "not supported"}, status_code=400)
+            response: Response = _error(400, "BAD_USER_INPUT", "only HTTP is served here")
             await response(scope, receive, send)
             return
+        started = time.perf_counter()
         request = Request(scope, receive)
-        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-            # GraphiQL itself is public; every query it sends carries the token.
-            await super().__call__(scope, receive, send)
-            return
-        response = await self._serve(request)
+        log = RequestLog(request_id=uuid.uuid4().hex[:16], method=request.method)
+        with statement_count() as statements:
+            try:
+                response = await self._dispatch(request, log)
+            except Exception:  # noqa: BLE001 - the client gets a request id, never a trace
+                logger.exception("unexpected failure in request %s", log.request_id)
+                response = _internal(log.request_id)
+                log.codes = (INTERNAL,)
+        response.headers["x-request-id"] = log.request_id
+        log.emit(response.status_code, started, statements[0])
         await response(scope, receive, send)
 
-    async def _serve(self, request: Request) -> Response:
-        services = self.services
-        settings = services.settings
-        request_id = uuid.uuid4().hex[:16]
+    async def _dispatch(self, request: Request, log: RequestLog) -> Response:
+        """HTTP-level refusals (method, type, size, JSON, token, limits), then GraphQL."""
+        settings = self.services.settings
+        if (
+            request.method == "GET"
+            and not request.url.query
+            and settings.graphiql
+            and "text/html" in request.headers.get("accept", "")
+        ):
+            # GraphiQL itself is public; every query it sends carries the token.
+            return await self.render_graphql_ide(request)
+        # The token first (no database work): strangers learn nothing else, and
+        # never make the server read a body.
         if settings.jwt_secret is None:
             return _unauthorized("the server has no token secret")
         try:
-            user_id = user_id_from_header(
+            log.user_id = user_id_from_header(
                 request.headers.get("authorization"),
                 settings.jwt_secret,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
             )
         except TokenError as exc:
+            log.codes = ("UNAUTHENTICATED",)
             return _unauthorized(str(exc))
-        today = services.today()
+        if request.method != "POST":
+            # No queries (nor mutations) over GET: they would land in logs and caches.
+            return _error(405, "BAD_USER_INPUT", "send queries as POST", {"Allow": "POST"})
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return _error(415, "BAD_USER_INPUT", "the body must be application/json")
+        body = await _read_body(request, settings.limits.max_body_bytes)
+        if body is None:
+            return _error(
+                413, "BAD_USER_INPUT", f"the body exceeds {settings.limits.max_body_bytes} bytes"
+            )
+        payload, problem = _check_payload(body)
+        if payload is None:
+            return _error(400, "BAD_USER_INPUT", problem)
+        return await self._serve(Request(request.scope, _replay(body)), payload, log)
+
+    async def _serve(self, request: Request, payload: dict[str, Any], log: RequestLog) -> Response:
+        services = self.services
+        request_id = log.request_id
+        user_id = log.user_id
+        assert user_id is not None
+        # Limits (and text no database stores) before any database work, viewer included.
+        if too_complex := self.limit_check.errors(payload["query"], payload.get("variables")):
+            log.codes = tuple(error_code(e) for e in too_complex)
+            errors = [client_error(e, request_id).formatted for e in too_complex]
+            return JSONResponse({"data": None, "errors": errors})
         async with services.sessions() as session:
-            viewer = await load_viewer(
-                session, user_id, today=today, window_start=window_start(today)
-            )
-            if viewer is None:
-                return _unauthorized("unknown user")
-            gate = Gate(services.oso, viewer)
-            context = Context(
-                settings=settings,
-                session=session,
-                viewer=viewer,
-                gate=gate,
-                loaders=Loaders(session, gate.scopes),
-                today=today,
+            context = await services.open_context(
+                session,
+                user_id,
                 request_id=request_id,
+                root_path=str(request.scope.get("root_path") or ""),
             )
+            if context is None:
+                log.codes = ("UNAUTHENTICATED",)
+                return _unauthorized("unknown user")
             request.state.vg_context = context
+            request.state.vg_log = log
             try:
                 response = await self.run(request, context=context)
             except HTTPException as exc:
-                return JSONResponse({"detail": exc.reason}, status_code=exc.status_code)
-            if context.disclosed:
-                try:
-                    await write_access_log(session, context)
-                    await session.commit()
-                except Exception:  # noqa: BLE001 - any failure must withhold identities
-                    logger.exception("access log write failed in request %s", request_id)
-                    await session.rollback()
-                    return JSONResponse(
-                        {
-                            "data": None,
-                            "errors": [
-                                {
-                                    "message": f"Internal error; quote request id {request_id}",
-                                    "extensions": {
-                                        "code": "INTERNAL_SERVER_ERROR",
-                                        "requestId": request_id,
-                                    },
-                                }
-                            ],
-                        },
-                        status_code=500,
-                    )
-            else:
-                await session.commit()
-            response.headers["x-request-id"] = request_id
+                return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
+            finally:
+                log.operation = context.operation_name
+            try:
+                await _log_and_commit(session, context)
+            except Exception:  # noqa: BLE001 - any failure must withhold identities
+                logger.exception("access log write or commit failed in request %s", request_id)
+                await session.rollback()
+                log.codes = (*log.codes, INTERNAL)
+                return _internal(request_id)
             return response
 
     async def process_result(
@@ -158,10 +306,33 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             context = getattr(request.state, "vg_context", None)
             request_id = context.request_id if context else ""
             result.errors = [client_error(e, request_id) for e in result.errors]
+            log = getattr(request.state, "vg_log", None)
+            if log is not None:
+                log.codes = tuple(sorted({error_code(e) for e in result.errors}))
         return process_result(result)
 
-    async def get_context(self, request: Any, response: Any) -> Any:  # pragma: no cover
-        raise RuntimeError("contexts are built by _serve")
+    async def get_context(self, request: Any, response: Any) -> Any:
+        # Only reached when rendering GraphiQL, which needs no context; every
+        # operation gets its Context from _serve.
+        return None
+
+
+async def _log_and_commit(session: AsyncSession, context: Context) -> None:
+    """Write the access log and commit, or raise (and then nothing may be sent)."""
+    try:
+        if context.disclosed:
+            await write_access_log(session, context)
+        await session.commit()
+    except SQLAlchemyError:
+        if context.extra.get("operation_type") != "query":
+            raise
+        # When a field fails, graphql-core cancels its siblings, possibly mid-statement,
+        # which invalidates the connection. A query changed nothing: start afresh.
+        logger.warning("retrying the access log of request %s", context.request_id)
+        await session.rollback()
+        if context.disclosed:
+            await write_access_log(session, context)
+        await session.commit()
 
 
 async def write_access_log(session: AsyncSession, context: Context) -> None:
@@ -203,7 +374,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # every method: the endpoint answers 405 itself
+            print_route(services, write_access_log),
         ],
         lifespan=lifespan,
     )

@@ -142,12 +142,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import os
 
     os.environ.update(env_for_workers)
+    from .logging_setup import configure_logging, uvicorn_log_config
+
+    configure_logging(args.log_level)
     uvicorn.run(
         "voucher_graph.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        # JSON lines in every worker; one line per request replaces uvicorn's access log.
+        log_config=uvicorn_log_config(args.log_level),
+        access_log=False,
     )
     return 0
 

@@ -21,11 +21,23 @@ class SettingsError(ValueError):
 class Limits:
     """Query limits, all answered with QUERY_TOO_COMPLEX before any database work."""
 
+    # The deepest contract path (customers > edges > node > events > content > name)
+    # is 6 levels; 12 leaves room for fragments and future types, stops recursion abuse.
     max_depth: int = 12
+    # A screen that asks for a few customers side by side needs a handful of aliases.
     max_aliases: int = 30
+    # A hand-written query with every contract field is under 500 tokens.
     max_tokens: int = 5000
+    # Rows a query may return, estimated (schema/limits.py): a page of 500 customers
+    # with every nested list of the contract estimates ~150,000; two such pages do not fit.
     max_cost: int = 250_000
+    # Rows a nested list is assumed to hold when costing a query (events per customer...).
+    list_estimate: int = 10
+    # JSON bodies: a query and its variables.
     max_body_bytes: int = 1_000_000
+    # Any one string argument (names, descriptions, reasons); SQLite refuses LIKE
+    # patterns over 50,000 bytes, and no contract field needs more than a paragraph.
+    max_string_chars: int = 10_000
 
 
 @dataclass(frozen=True)

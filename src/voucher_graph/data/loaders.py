@@ -7,6 +7,7 @@ reference data) feed computations and are never returned to the client as such.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ class Loaders:
         self.service = _loader(self._services)
         self.content = _loader(self._contents)
         self.settlement_dates = _loader(self._settlement_dates)
+        self._tables: dict[type[Any], asyncio.Future[dict[str, Any]]] = {}
 
     async def _all(self, statement: Select[Any]) -> list[Any]:
         return list((await self.session.scalars(statement)).all())
@@ -183,15 +185,27 @@ class Loaders:
         found = {row.id: row for row in rows}
         return [found.get(i) for i in ids]
 
+    # Services and contents are small reference tables, asked for from several depths
+    # of one query (a voucher's contents, an event's content), and a second batch may
+    # start while the first is still in flight. Every batch awaits one shared load of
+    # the whole table, so each costs one statement per request whatever the page holds.
     async def _services(self, ids: list[str]) -> list[m.Service | None]:
-        rows = await self._all(select(m.Service).where(m.Service.id.in_(ids)))
-        found = {row.id: row for row in rows}
+        found = await self._table(m.Service)
         return [found.get(i) for i in ids]
 
     async def _contents(self, ids: list[str]) -> list[m.Content | None]:
-        rows = await self._all(select(m.Content).where(m.Content.id.in_(ids)))
-        found = {row.id: row for row in rows}
+        found = await self._table(m.Content)
         return [found.get(i) for i in ids]
+
+    async def _table(self, model: type[Any]) -> dict[str, Any]:
+        task = self._tables.get(model)
+        if task is None:
+            task = asyncio.ensure_future(self._load_table(model))
+            self._tables[model] = task
+        return await task
+
+    async def _load_table(self, model: type[Any]) -> dict[str, Any]:
+        return {row.id: row for row in await self._all(select(model))}
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
         rows = (

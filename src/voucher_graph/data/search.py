@@ -31,20 +31,23 @@ class Page:
     has_next_page: bool
 
 
+# A cursor names only the customer's id: the ordering keys are its (lower-cased) names,
+# which a REPORTER must never receive, not even base64-encoded inside a cursor.
 def encode_cursor(customer: m.Customer) -> str:
-    raw = json.dumps([customer.last_name_lower, customer.first_name_lower, customer.id])
+    raw = json.dumps([customer.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, str, str]:
+def decode_cursor(cursor: str) -> str:
+    """The customer id inside a cursor made by `encode_cursor`, or BadCursor."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeError) as exc:
         raise BadCursor("after is not a cursor of this list") from exc
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+    if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
         raise BadCursor("after is not a cursor of this list")
-    return value[0], value[1], value[2]
+    return value[0]
 
 
 def _like_prefix(word: str) -> str:
@@ -92,7 +95,8 @@ async def search_customers(
     first: int,
     after: str | None,
 ) -> Page:
-    """A page of visible customers matching every criterion, and the total (2 statements)."""
+    """A page of visible customers matching every criterion, and the total (2 statements,
+    3 with `after`)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     criteria = _criteria(search, visible_pps)
     matching = visible_customers.where(*criteria)
@@ -102,7 +106,18 @@ async def search_customers(
     ident = _code_point(m.Customer.id, dialect)
     page = matching
     if after is not None:
-        a_last, a_first, a_id = decode_cursor(after)
+        # The keys of the cursor's customer, if the viewer still sees it; one that is
+        # absent or hidden is refused exactly alike, so a cursor reveals nothing.
+        keys = (
+            await session.execute(
+                visible_customers.with_only_columns(
+                    m.Customer.last_name_lower, m.Customer.first_name_lower, m.Customer.id
+                ).where(m.Customer.id == decode_cursor(after))
+            )
+        ).first()
+        if keys is None:
+            raise BadCursor("after is not a cursor of this list")
+        a_last, a_first, a_id = keys
         page = page.where(
             or_(
                 last > a_last,

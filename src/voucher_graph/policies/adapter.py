@@ -6,7 +6,8 @@ In and Nin and silently drops the rest. A dropped condition is a data leak, so t
 adapter:
 
 - builds a statement and never executes it (the caller runs it on an async session);
-- turns each OR branch into its own correlated EXISTS over only the relations that
+- turns each OR branch into its own semi-join (`key IN (SELECT ...)`, or a correlated
+  EXISTS when the branch also constrains the root row) over only the relations that
   branch uses, so branches cannot restrict one another and no DISTINCT is needed;
 - maps Eq, Neq, In, Nin, Lt, Leq, Gt, Geq with SQL NULL handled as Polar's `nil`, and
   raises `UnsupportedFilter` on any other operator, operand or relation shape.
@@ -150,10 +151,38 @@ class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
                         cls = parents[cls].left
         if not needed:
             return and_(true(), *clauses)
+        tops = [cls for cls in needed if parents[cls].left is filter.model]
+        if len(tops) == 1 and not self._mentions_root(conjunction, filter):
+            # One chain hanging from the root, conditions on related rows only: an
+            # uncorrelated semi-join (`root.key IN (SELECT ...)`), computed once. A
+            # correlated EXISTS lets SQLite without statistics pick an index on the
+            # conditions and rescan it for every root row (seconds at 2000 customers).
+            top = tops[0]
+            declared = filter.types[filter.model].fields.get(parents[top].name)
+            if declared is None or not hasattr(declared, "my_field"):
+                raise UnsupportedFilter(f"unknown relation {parents[top].name}")
+            inner_joins = [
+                self._join_condition(parents[cls], filter, entities)
+                for cls in needed
+                if cls is not top
+            ]
+            keys = select(getattr(entities[top], declared.other_field)).select_from(
+                *(entities[c] for c in needed)
+            )
+            root_key = getattr(entities[filter.model], declared.my_field)
+            return root_key.in_(keys.where(*inner_joins, *clauses))  # type: ignore[no-any-return]
         joins = [self._join_condition(parents[cls], filter, entities) for cls in needed]
         # Correlated to the root entity: true when some related rows satisfy the branch.
         subquery = select(true()).select_from(*(entities[c] for c in needed))
         return exists(subquery.where(*joins, *clauses))
+
+    @staticmethod
+    def _mentions_root(conjunction: list[Condition], filter: DataFilter) -> bool:
+        return any(
+            isinstance(side, Projection) and side.source is filter.model
+            for cond in conjunction
+            for side in (cond.left, cond.right)
+        )
 
     def _condition(self, cond: Condition, entities: dict[type, Any]) -> ColumnElement[bool]:
         op = cond.cmp

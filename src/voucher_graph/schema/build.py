@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -11,12 +12,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from .audit import AuditQuery
+from .mutations import Mutation
 from .query import Query
+from .reports import ReportsQuery
 from .scalars import SCALAR_MAP
 
 # Root types are composed from one class per domain module; a module adds its class here.
-QUERY_PARTS: tuple[type, ...] = (Query,)
-MUTATION_PARTS: tuple[type, ...] = ()
+QUERY_PARTS: tuple[type, ...] = (Query, ReportsQuery, AuditQuery)
+MUTATION_PARTS: tuple[type, ...] = (Mutation,)
 
 
 class VoucherSchema(strawberry.Schema):
@@ -29,7 +33,8 @@ class VoucherSchema(strawberry.Schema):
 
 
 def build_schema(
-    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+    # Classes or factories (schema/limits.py): Strawberry builds them per request.
+    extensions: Sequence[Callable[[], SchemaExtension]] | None = None,
 ) -> strawberry.Schema:
     query: Any = merge_types("Query", QUERY_PARTS) if len(QUERY_PARTS) > 1 else QUERY_PARTS[0]
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None

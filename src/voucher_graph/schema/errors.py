@@ -24,9 +24,22 @@ KNOWN_CODES = frozenset(
     }
 )
 INTERNAL = "INTERNAL_SERVER_ERROR"
+TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+# graphql-core's message when the token limit aborts parsing (graphql/language/parser.py);
+# tests/hardening pin it, so an upgrade that changes it fails loudly.
+TOKEN_LIMIT_MESSAGE = "Document contains more than"
+
+
+def is_limit_error(error: GraphQLError) -> bool:
+    """Whether the error is a query limit's (schema/limits.py tags them; the token limit
+    is graphql-core's parser's own)."""
+    code = (error.extensions or {}).get("code")
+    return code == TOO_COMPLEX or TOKEN_LIMIT_MESSAGE in error.message
 
 
 def error_code(error: GraphQLError) -> str:
+    if is_limit_error(error):
+        return TOO_COMPLEX
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error

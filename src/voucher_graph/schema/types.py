@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -15,6 +15,9 @@ from ..domain.settlement import is_deletable, is_editable
 from . import event_facts
 from .context import Info
 from .enums import EventStatus, Role, Unit
+
+if TYPE_CHECKING:  # a cycle at run time: statements.py builds on these types
+    from .statements import CopayStatement
 
 
 @strawberry.type
@@ -312,3 +315,16 @@ class Customer:
         # SETTLED is derived from dates, so the status filter runs on the derived value.
         statuses = [await event_facts.event_status(info.context, r) for r in rows]
         return [e for e, s in zip(events, statuses, strict=True) if s in wanted]
+
+    @strawberry.field(description="Omavastuuerittely: counting events of a service in a period.")
+    async def copay_statement(
+        self,
+        info: Info,
+        service: strawberry.ID,
+        from_: Annotated[datetime.date, strawberry.argument(name="from")],
+        to: datetime.date,
+    ) -> Annotated[CopayStatement, strawberry.lazy("voucher_graph.schema.statements")]:
+        # Imported here: statements.py builds on the types of this module.
+        from .statements import copay_statement
+
+        return await copay_statement(info, self.row.id, str(service), from_, to)

@@ -1,0 +1,108 @@
+"""Structured logs: JSON lines, one per request, and per-request SQL statement counts."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import re
+import sys
+import traceback
+import weakref
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+REQUEST_LOGGER = "voucher_graph.request"
+# SQLAlchemy puts bound parameters (which may be a hetu or a name) into exception text.
+_PARAMETERS = re.compile(r"\[parameters: .*?\]( \(Background.*\))?", re.DOTALL)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; `extra={"fields": {...}}` adds keys. Exceptions keep
+    their type and frames but lose SQL parameters, which may carry personal data."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": _scrub(record.getMessage()),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            entry["exception"] = type(exc).__name__
+            entry["exception_message"] = _scrub(str(exc))
+            entry["traceback"] = "".join(traceback.format_tb(exc.__traceback__))
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def _scrub(text: str) -> str:
+    return _PARAMETERS.sub("[parameters hidden]", text)
+
+
+def configure_logging(level: str = "info") -> None:
+    """JSON lines on stderr for the application's loggers, at `level`."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("voucher_graph")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+# The statement count of the request being served; DataLoader tasks copy the context,
+# so they add to the same box.
+_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "voucher_graph_statements", default=None
+)
+_counted_engines: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _on_execute(*_args: Any) -> None:
+    box = _statements.get()
+    if box is not None:
+        box[0] += 1
+
+
+def count_statements_of(engine: AsyncEngine) -> None:
+    """Count `engine`'s statements per request (once per engine, however many apps)."""
+    if engine.sync_engine in _counted_engines:
+        return
+    event.listen(engine.sync_engine, "before_cursor_execute", _on_execute)
+    _counted_engines.add(engine.sync_engine)
+
+
+@contextlib.contextmanager
+def statement_count() -> Iterator[list[int]]:
+    """A box whose [0] counts the statements run inside the block (this task and its children)."""
+    box = [0]
+    token = _statements.set(box)
+    try:
+        yield box
+    finally:
+        _statements.reset(token)
+
+
+def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
+    """A logging dictConfig for uvicorn (applied in every worker): JSON lines for the
+    application and for uvicorn's own messages; our request line replaces its access log."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json": handler},
+        "loggers": {
+            "voucher_graph": {"handlers": ["json"], "level": level.upper(), "propagate": False},
+            "uvicorn": {"handlers": ["json"], "level": level.upper(), "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }

@@ -1,0 +1,195 @@
+"""Random small worlds, loaded through the real loader: every user's answers match the model.
+
+For each world and each user, one `customers(first: 500)` query with every nested list,
+then `customer(id)` for every customer and `event(id)` for every event of the world, all
+compared with `reference.Reference`, written from DOMAIN.md alone.
+HYPOTHESIS_MAX_EXAMPLES overrides the number of worlds (40 by default).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+from conftest import Api, load_world, make_api
+from hypothesis import HealthCheck, event, example, given, settings
+from reference import Reference, money
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strategies import boundary_world, worlds
+
+from voucher_graph.data.engine import StatementCounter
+
+EVENT_FIELDS = "id status settlementDate price voucherShare copay"
+EVERYTHING = f"""
+query Everything {{
+  customers(first: 500) {{
+    totalCount
+    edges {{ node {{
+      id firstName lastName ssn customerNumber
+      purchasingPowers {{ id contents {{ content {{ id }} usedUnits }} }}
+      balancePurchasingPowers {{ id usedAmount balance }}
+      reservations {{ id }}
+      ended: reservations(includeEnded: true) {{ id }}
+      events {{ {EVENT_FIELDS} }}
+    }} }}
+  }}
+}}
+"""
+NAME_FIELDS = ("firstName", "lastName", "ssn")
+BATCH = 25  # aliases per lookup request, under the API's alias limit
+
+MODEL_SETTINGS = settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "40")),
+    deadline=None,
+    database=None,  # no example database in the work tree
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+
+
+def event_json(model: Reference, event_id: str) -> dict[str, Any]:
+    facts = model.facts[event_id]
+    return {
+        "id": event_id,
+        "status": facts.status,
+        "settlementDate": None
+        if facts.settlement_date is None
+        else facts.settlement_date.isoformat(),
+        "price": money(facts.price),
+        "voucherShare": money(facts.voucher_share),
+        "copay": money(facts.copay),
+    }
+
+
+def expected_customer(model: Reference, user_id: str, customer_id: str) -> dict[str, Any]:
+    """The model's answer for one customer node, lists as sorted id lists where unordered."""
+    view = model.view(user_id, customer_id)
+    customer = model.customers[customer_id]
+    return {
+        "id": customer_id,
+        **{f: customer[f] if view.names_readable else None for f in NAME_FIELDS},
+        "customerNumber": view.customer_number,
+        "purchasingPowers": {
+            power_id: {
+                c["contentId"]: money(model.used_units(power_id, c["contentId"]))
+                for c in model.powers[power_id]["contents"]
+            }
+            for power_id in view.regular_powers
+        },
+        "balancePurchasingPowers": {
+            power_id: (money(model.used_amount(power_id)), money(model.balance(power_id)))
+            for power_id in view.balance_powers
+        },
+        "reservations": sorted(view.current_reservations),
+        "ended": sorted(view.all_reservations),
+        "events": [event_json(model, event_id) for event_id in view.events],
+    }
+
+
+def observed_customer(node: dict[str, Any]) -> dict[str, Any]:
+    """The API's node in the shape of `expected_customer`."""
+    return {
+        "id": node["id"],
+        **{f: node[f] for f in NAME_FIELDS},
+        "customerNumber": node["customerNumber"],
+        "purchasingPowers": {
+            p["id"]: {c["content"]["id"]: c["usedUnits"] for c in p["contents"]}
+            for p in node["purchasingPowers"]
+        },
+        "balancePurchasingPowers": {
+            p["id"]: (p["usedAmount"], p["balance"]) for p in node["balancePurchasingPowers"]
+        },
+        "reservations": sorted(r["id"] for r in node["reservations"]),
+        "ended": sorted(r["id"] for r in node["ended"]),
+        "events": node["events"],
+    }
+
+
+def error_codes(body: dict[str, Any]) -> set[tuple[tuple[Any, ...], str]]:
+    return {
+        (tuple(error.get("path") or ()), (error.get("extensions") or {}).get("code"))
+        for error in body.get("errors") or []
+    }
+
+
+async def check_customers(api: Api, model: Reference, user_id: str) -> None:
+    body = await api.query(EVERYTHING, user=user_id)
+    assert body.get("data") is not None, body.get("errors")
+    visible = model.visible_customers(user_id)
+    order = model.customer_order(visible)
+    connection = body["data"]["customers"]
+    nodes = [edge["node"] for edge in connection["edges"]]
+    where = f"user {user_id}, today {model.today}"
+    assert [node["id"] for node in nodes] == order, where
+    assert connection["totalCount"] == len(order), where
+    for node in nodes:
+        assert observed_customer(node) == expected_customer(model, user_id, node["id"]), where
+    names_hidden = model.users[user_id]["role"] == "REPORTER"
+    expected_errors = {
+        (("customers", "edges", index, "node", field), "FORBIDDEN")
+        for index in range(len(nodes))
+        for field in NAME_FIELDS
+        if names_hidden
+    }
+    assert error_codes(body) == expected_errors, where
+
+
+async def lookup(
+    api: Api, user_id: str, field: str, selection: str, ids: list[str]
+) -> dict[str, Any]:
+    """`field(id:)` for each id, in batches of aliases; the answers by id."""
+    answers: dict[str, Any] = {}
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        params = ", ".join(f"$i{n}: ID!" for n in range(len(batch)))
+        parts = " ".join(f"i{n}: {field}(id: $i{n}) {{ {selection} }}" for n in range(len(batch)))
+        variables = {f"i{n}": ident for n, ident in enumerate(batch)}
+        data = await api.data(f"query Lookup({params}) {{ {parts} }}", variables, user=user_id)
+        answers.update({ident: data[f"i{n}"] for n, ident in enumerate(batch)})
+    return answers
+
+
+async def check_lookups(api: Api, model: Reference, user_id: str) -> None:
+    where = f"user {user_id}, today {model.today}"
+    visible = model.visible_customers(user_id)
+    customers = await lookup(api, user_id, "customer", "id", sorted(model.customers))
+    expected = {c: ({"id": c} if c in visible else None) for c in model.customers}
+    assert customers == expected, where
+    if model.events:
+        seen = model.visible_events(user_id)
+        events = await lookup(api, user_id, "event", EVENT_FIELDS, sorted(model.events))
+        expected = {e: (event_json(model, e) if e in seen else None) for e in model.events}
+        assert events == expected, where
+
+
+async def check_world(
+    engine: AsyncEngine, counter: StatementCounter, world: dict[str, Any], today: date
+) -> None:
+    """Load the world and compare every user's answers with the model."""
+    await load_world(engine, world)
+    model = Reference(world, today)
+    # Shown by --hypothesis-show-statistics: how often the interesting cases come up.
+    event(f"today {today}")
+    event(f"statuses {sorted({facts.status for facts in model.facts.values()})}")
+    api = make_api(engine, counter, today)
+    try:
+        for user_id in model.users:
+            await check_customers(api, model, user_id)
+            await check_lookups(api, model, user_id)
+    finally:
+        await api.client.aclose()
+
+
+@MODEL_SETTINGS
+@given(case=worlds())
+@example(case=boundary_world(date(2028, 2, 29)))
+@example(case=boundary_world(date(2026, 11, 26)))
+async def test_every_user_sees_what_the_domain_rules_say(
+    engine: AsyncEngine, counter: StatementCounter, case: tuple[dict[str, Any], date]
+) -> None:
+    world, today = case
+    await check_world(engine, counter, world, today)
