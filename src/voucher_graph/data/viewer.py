@@ -40,6 +40,18 @@ class Viewer:
     def is_provider_user(self) -> bool:
         return self.provider_id is not None
 
+    def policy_facts(self) -> tuple[object, ...]:
+        """Every attribute the Polar policy reads of a viewer (and nothing else).
+
+        Viewers with equal facts get equal answers, so authorized statements are
+        cached by these facts. A rule that reads another attribute must add it here;
+        tests/policies/test_gate_cache.py checks `polar/` against this list.
+        """
+        return (self.role, self.provider_id, self.organizer_id, self.grants, self.window_start)
+
+
+POLICY_ATTRIBUTES = ("role", "provider_id", "organizer_id", "grants", "window_start")
+
 
 async def load_viewer(
     session: AsyncSession, user_id: str, *, today: date, window_start: date

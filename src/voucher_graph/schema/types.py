@@ -233,7 +233,7 @@ class Event:
     @strawberry.field(description="Whether the viewer may edit this event today.")
     async def editable(self, info: Info) -> bool:
         ctx = info.context
-        if not ctx.gate.is_allowed("edit", self.row):
+        if not ctx.gate.may_change_events_of("edit", self.row.provider_id):
             return False
         day = await event_facts.event_settlement_date(ctx, self.row)
         return is_editable(self.row.status, day, ctx.today)
@@ -241,7 +241,7 @@ class Event:
     @strawberry.field(description="Whether the viewer may delete this event today.")
     async def deletable(self, info: Info) -> bool:
         ctx = info.context
-        if not ctx.gate.is_allowed("delete", self.row):
+        if not ctx.gate.may_change_events_of("delete", self.row.provider_id):
             return False
         day = await event_facts.event_settlement_date(ctx, self.row)
         return is_deletable(self.row.status, day, ctx.today)
