@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Api
+from support import Api
 
 
 async def test_a_recorder_sees_its_customers_with_nested_lists(example_api: Api) -> None:

@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from .data.loaders import Loaders
 from .data.viewer import load_viewer
 from .domain.dates import helsinki_today, window_start
 from .logging_setup import REQUEST_LOGGER, count_statements_of, statement_count
-from .policies.gate import Gate
+from .policies.gate import Gate, StatementCache
 from .policies.oso_setup import create_oso
 from .printing import print_route
 from .schema.build import build_schema
@@ -54,6 +54,11 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     oso: Oso
+    statements: StatementCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Authorized statements shared by viewers with equal policy facts.
+        self.statements = StatementCache(self.oso)
 
     def today(self) -> Any:
         return self.settings.today or helsinki_today(datetime.now(UTC))
@@ -68,7 +73,7 @@ class Services:
         viewer = await load_viewer(session, user_id, today=today, window_start=window_start(today))
         if viewer is None:
             return None
-        gate = Gate(self.oso, viewer)
+        gate = Gate(self.oso, viewer, self.statements)
         return Context(
             settings=self.settings,
             session=session,
@@ -198,7 +203,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             allow_queries_via_get=False,
         )
         self.services = services
-        self.limit_check = LimitCheck(self.schema._schema, settings.limits)
+        self.limit_check = LimitCheck(self.schema._schema, settings.limits)  # type: ignore[attr-defined]
         count_statements_of(services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -284,7 +289,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             request.state.vg_context = context
             request.state.vg_log = log
             try:
-                response = await self.run(request, context=context)
+                response = await self.run(request, context=context)  # type: ignore[call-overload]
             except HTTPException as exc:
                 return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
             finally:
@@ -298,7 +303,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 return _internal(request_id)
             return response
 
-    async def process_result(
+    async def process_result(  # type: ignore[override]
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id = ""

@@ -9,7 +9,7 @@ import time
 import httpx
 import jwt
 import pytest
-from conftest import SECRET, Api
+from support import SECRET, Api
 
 from voucher_graph.auth import issue_token
 

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import SECRET, TODAY, Api, load_world
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import SECRET, TODAY, Api, load_world
 
 from voucher_graph.app import create_app
 from voucher_graph.data.engine import StatementCounter
-from voucher_graph.settings import Limits, Settings
+from voucher_graph.settings import Settings
 from voucher_graph.world.demo import demo_world
 
 # Every nested list and computed field of the read side.
@@ -57,12 +57,8 @@ USERS = [
 async def api(engine: AsyncEngine, counter: StatementCounter) -> AsyncIterator[Api]:
     # 1100 demo customers: each organizer's admin sees over 500 of them.
     await load_world(engine, demo_world(TODAY, customers=1100))
-    # The cost limit refuses this query at 500 (estimated, not run); batching is the
-    # subject here, so the limit is lifted.
-    settings = Settings(
-        database_url=str(engine.url), jwt_secret=SECRET, today=TODAY,
-        limits=Limits(max_cost=10**9),
-    )
+    # The default limits: a full page of 500 with every nested list must be allowed.
+    settings = Settings(database_url=str(engine.url), jwt_secret=SECRET, today=TODAY)
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(settings, engine=engine)),
         base_url="http://test",

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import Api, load_world, make_api
 from policies.tiny_worlds import TinyWorld
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import Api, load_world, make_api
 
 from voucher_graph.data.engine import StatementCounter
 

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import TODAY, Api, load_world, make_api
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import TODAY, Api, load_world, make_api
 
 from voucher_graph import app as app_module
 from voucher_graph.data import models as m

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import SECRET, TODAY, load_world
 from fuzzing import USERS, FuzzClient, LoopThread, check_answer, operations
 from hostile import CODES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import SECRET, TODAY, load_world
 
 EXAMPLES = int(os.environ.get("VOUCHER_GRAPH_FUZZ_EXAMPLES", "50"))
 

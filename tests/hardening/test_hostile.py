@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Api
 from hostile import assert_graphql_answer, attack_operations, post_ascii
+from support import Api
 
 ATTACKS = [
     "' OR 1=1 --",

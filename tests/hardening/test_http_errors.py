@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Api
 from hostile import assert_graphql_answer
+from support import Api
 
 from voucher_graph import app as app_module
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import SECRET, TODAY, Api
 from graphql import parse
+from support import SECRET, TODAY, Api
 
 from voucher_graph.app import create_app
 from voucher_graph.schema.build import build_schema

@@ -10,8 +10,8 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import Api
 from sqlalchemy.exc import IntegrityError
+from support import Api
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory

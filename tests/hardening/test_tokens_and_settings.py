@@ -10,7 +10,7 @@ import time
 import httpx
 import jwt
 import pytest
-from conftest import SECRET, TODAY, Api
+from support import SECRET, TODAY, Api
 
 from voucher_graph import cli
 from voucher_graph.app import create_app

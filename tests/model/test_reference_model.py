@@ -12,11 +12,11 @@ import os
 from datetime import date
 from typing import Any
 
-from conftest import Api, load_world, make_api
 from hypothesis import HealthCheck, event, example, given, settings
 from reference import Reference, money
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strategies import boundary_world, worlds
+from support import Api, load_world, make_api
 
 from voucher_graph.data.engine import StatementCounter
 

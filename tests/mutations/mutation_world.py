@@ -1,6 +1,6 @@
 """The write side's test world (one voucher of each kind, events in every status) and helpers.
 
-Today is conftest.TODAY (2026-11-26). Organizer o1 settles on 2026-11-10, 2026-11-30 and
+Today is support.TODAY (2026-11-26). Organizer o1 settles on 2026-11-10, 2026-11-30 and
 2026-12-31, so an event recorded on 2026-11-05 is SETTLED today and one recorded or
 approved after 2026-11-10 settles on 2026-11-30.
 """
@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
-from conftest import TODAY, Api, load_world, make_api
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import TODAY, Api, load_world, make_api
 
 from voucher_graph.data.engine import StatementCounter
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import TODAY, Api, is_postgres, make_api
 from mutation_world import DELETE, RECORD, SET_NUMBER, error_codes, record_input, world_apis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import TODAY, Api, is_postgres, make_api
 
 from voucher_graph.data.engine import StatementCounter
 

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import load_world
 from polar.data.filter import Condition, DataFilter, Projection, Relation
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import load_world
 from tiny_worlds import TinyWorld
 
 from voucher_graph.data import models as m

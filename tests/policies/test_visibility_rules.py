@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import Api, load_world, make_api
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import Api, load_world, make_api
 from tiny_worlds import TinyWorld
 
 from voucher_graph.data.engine import StatementCounter

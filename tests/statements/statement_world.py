@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from conftest import Api, load_world, make_api
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import Api, load_world, make_api
 
 from voucher_graph.data.engine import StatementCounter
 
@@ -254,8 +254,7 @@ def statement_world() -> dict[str, Any]:
     return copy.deepcopy(WORLD)
 
 
-# Imported by the test modules: a conftest.py here would shadow the root `conftest`
-# module that the tests import helpers from (the test folders are not packages).
+# Imported by the test modules that use it, rather than declared in a conftest.py.
 @pytest.fixture(name="api")
 async def api_fixture(engine: AsyncEngine, counter: StatementCounter) -> AsyncIterator[Api]:
     """The API over the statement world, loaded afresh for each test."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Api, load_world
 from statement_world import api_fixture, event, statement_world  # noqa: F401
+from support import Api, load_world
 
 STATEMENT = """
 query($customer: ID!, $service: ID!, $from: Date!, $to: Date!) {

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SECRET, TODAY, Api
 from statement_world import StatementPage, api_fixture  # noqa: F401
+from support import SECRET, TODAY, Api
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(

@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import SECRET, TODAY, Api
 from sqlalchemy import select
 from statement_world import StatementPage, api_fixture  # noqa: F401
+from support import SECRET, TODAY, Api
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory

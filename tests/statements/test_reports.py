@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import Api
 from statement_world import api_fixture  # noqa: F401
+from support import Api
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory

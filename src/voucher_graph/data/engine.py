@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -59,8 +60,67 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class RequestFinished(RuntimeError):
+    """A statement was started after its request's session was closed."""
+
+
+class ShieldedSession(AsyncSession):
+    """An AsyncSession that GraphQL's concurrent resolvers can share safely.
+
+    GraphQL resolves sibling fields as concurrent tasks on the request's one session,
+    and graphql-core cancels the siblings of a field that fails. Two things go wrong
+    with a plain AsyncSession: two statements starting together on a fresh session race
+    to begin its transaction, and a statement cancelled half-way leaves the connection
+    unusable (PostgreSQL aborts the transaction, SQLite can hang). So statements run one
+    at a time, each shielded from cancellation (the cancelled resolver stops waiting, the
+    statement completes), and commit, rollback and close first wait for those in flight.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._statement_lock = asyncio.Lock()
+        self._in_flight: set[asyncio.Future[Any]] = set()
+        self._finished = False
+
+    async def _one_at_a_time(self, run: Any) -> Any:
+        if self._finished:
+            raise RequestFinished("the request's session is closed")
+        async with self._statement_lock:
+            return await run()
+
+    async def _shielded(self, run: Any) -> Any:
+        task = asyncio.ensure_future(self._one_at_a_time(run))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        return await asyncio.shield(task)
+
+    async def drain(self) -> None:
+        """Wait until no statement of this session is running."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._shielded(lambda: AsyncSession.execute(self, *args, **kwargs))
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._shielded(lambda: AsyncSession.get(self, *args, **kwargs))
+
+    async def commit(self) -> None:
+        await self.drain()
+        await super().commit()
+
+    async def rollback(self) -> None:
+        await self.drain()
+        await super().rollback()
+
+    async def close(self) -> None:
+        await self.drain()
+        self._finished = True
+        await super().close()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=ShieldedSession)
 
 
 class StatementCounter:

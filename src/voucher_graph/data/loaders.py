@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
@@ -60,10 +60,12 @@ def _group(rows: Iterable[V], key: Callable[[V], K], keys: Sequence[K]) -> list[
     return [grouped.get(k, []) for k in keys]
 
 
-def _group_by_args(
-    keys: Sequence[Any], args: Callable[[Any], Hashable]
-) -> dict[Hashable, list[Any]]:
-    groups: dict[Hashable, list[Any]] = defaultdict(list)
+A = TypeVar("A", bound=Hashable)
+
+
+def _group_by_args(keys: Sequence[K], args: Callable[[K], A]) -> dict[A, list[K]]:
+    """Keys grouped by their arguments: one statement per distinct set of arguments."""
+    groups: dict[A, list[K]] = defaultdict(list)
     for k in keys:
         groups[args(k)].append(k)
     return groups
@@ -87,6 +89,13 @@ class Loaders:
         self.content = _loader(self._contents)
         self.settlement_dates = _loader(self._settlement_dates)
         self._tables: dict[type[Any], asyncio.Future[dict[str, Any]]] = {}
+        self._known_customers: set[str] = set()
+        self._customers_with_vouchers: set[str] = set()
+        self._vouchers: dict[str, m.PurchasingPower | None] = {}
+        self._voucher_contents: dict[str, list[m.PurchasingPowerContent]] = {}
+        self._voucher_events: dict[str, list[m.Event]] = {}
+        self._voucher_load: asyncio.Future[None] | None = None
+        self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
     async def _all(self, statement: Select[Any]) -> list[Any]:
         return list((await self.session.scalars(statement)).all())
@@ -96,6 +105,7 @@ class Loaders:
     async def _customers(self, ids: list[str]) -> list[m.Customer | None]:
         rows = await self._all(self.scopes.customers.where(m.Customer.id.in_(ids)))
         found = {row.id: row for row in rows}
+        self.remember_customers(found)
         return [found.get(i) for i in ids]
 
     async def _purchasing_powers(self, customer_ids: list[str]) -> list[list[m.PurchasingPower]]:
@@ -108,9 +118,8 @@ class Loaders:
 
     async def _reservations(self, keys: list[ReservationsKey]) -> list[list[m.Reservation]]:
         results: dict[ReservationsKey, list[m.Reservation]] = {}
-        for (include_ended, today), group in _group_by_args(
-            keys, lambda k: (k.include_ended, k.today)
-        ).items():
+        by_args = _group_by_args(keys, lambda k: (k.include_ended, k.today))
+        for (include_ended, today), group in by_args.items():
             statement = self.scopes.reservations.where(
                 m.Reservation.customer_id.in_({k.customer_id for k in group})
             )
@@ -131,9 +140,8 @@ class Loaders:
 
     async def _events(self, keys: list[EventsKey]) -> list[list[m.Event]]:
         results: dict[EventsKey, list[m.Event]] = {}
-        for (from_date, to_date), group in _group_by_args(
-            keys, lambda k: (k.from_date, k.to_date)
-        ).items():
+        by_args = _group_by_args(keys, lambda k: (k.from_date, k.to_date))
+        for (from_date, to_date), group in by_args.items():
             statement = self.scopes.events.where(
                 m.Event.customer_id.in_({k.customer_id for k in group})
             )
@@ -162,28 +170,69 @@ class Loaders:
 
     # -- internal and reference data -------------------------------------------------
 
+    # A voucher's rows (the purchasing power, its contents, all its non-deleted events)
+    # feed amounts, used units and statuses, asked for from several depths of one query
+    # (an event's price, a voucher's used units) whose batches interleave differently
+    # with the page size. So one load fetches them for the vouchers asked for AND for
+    # every voucher of every customer this request has met, and primes all three
+    # loaders: a page costs the same statements whatever its size or timing.
+
+    def remember_customers(self, customer_ids: Iterable[str]) -> None:
+        """Customers whose vouchers the next voucher load should fetch too."""
+        self._known_customers.update(customer_ids)
+
     async def _pp_contents(self, pp_ids: list[str]) -> list[list[m.PurchasingPowerContent]]:
-        rows = await self._all(
-            select(m.PurchasingPowerContent)
-            .where(m.PurchasingPowerContent.purchasing_power_id.in_(pp_ids))
-            .order_by(m.PurchasingPowerContent.content_id)
-        )
-        return _group(rows, lambda r: r.purchasing_power_id, pp_ids)
+        await self._load_vouchers(pp_ids)
+        return [self._voucher_contents.get(i, []) for i in pp_ids]
 
     async def _events_of_pp(self, pp_ids: list[str]) -> list[list[m.Event]]:
         """Every non-deleted event of these purchasing powers, whoever recorded it:
         balances and used units count them all. Never returned to a client."""
-        rows = await self._all(
-            select(m.Event).where(
-                and_(m.Event.purchasing_power_id.in_(pp_ids), m.Event.deleted.is_(False))
-            )
-        )
-        return _group(rows, lambda r: r.purchasing_power_id, pp_ids)
+        await self._load_vouchers(pp_ids)
+        return [self._voucher_events.get(i, []) for i in pp_ids]
 
     async def _pp_by_id(self, ids: list[str]) -> list[m.PurchasingPower | None]:
-        rows = await self._all(select(m.PurchasingPower).where(m.PurchasingPower.id.in_(ids)))
-        found = {row.id: row for row in rows}
-        return [found.get(i) for i in ids]
+        await self._load_vouchers(ids)
+        return [self._vouchers.get(i) for i in ids]
+
+    async def _load_vouchers(self, pp_ids: list[str]) -> None:
+        while True:
+            in_flight = self._voucher_load
+            if in_flight is not None and not in_flight.done():
+                await in_flight
+                continue
+            missing = [i for i in pp_ids if i not in self._vouchers]
+            customers = self._known_customers - self._customers_with_vouchers
+            if not missing and not customers:
+                return
+            self._voucher_load = asyncio.ensure_future(self._fetch_vouchers(missing, customers))
+            await self._voucher_load
+
+    async def _fetch_vouchers(self, pp_ids: list[str], customer_ids: set[str]) -> None:
+        wanted = or_(
+            m.PurchasingPower.id.in_(pp_ids), m.PurchasingPower.customer_id.in_(customer_ids)
+        )
+        pps = await self._all(select(m.PurchasingPower).where(wanted))
+        contents = await self._all(
+            select(m.PurchasingPowerContent)
+            .join(m.PurchasingPower)
+            .where(wanted)
+            .order_by(m.PurchasingPowerContent.content_id)
+        )
+        events = await self._all(
+            select(m.Event).join(m.PurchasingPower).where(wanted, m.Event.deleted.is_(False))
+        )
+        for i in pp_ids:
+            self._vouchers.setdefault(i, None)
+        for pp in pps:
+            self._vouchers[pp.id] = pp
+            self._voucher_contents.setdefault(pp.id, [])
+            self._voucher_events.setdefault(pp.id, [])
+        for content in contents:
+            self._voucher_contents[content.purchasing_power_id].append(content)
+        for event in events:
+            self._voucher_events[event.purchasing_power_id].append(event)
+        self._customers_with_vouchers.update(customer_ids)
 
     # Services and contents are small reference tables, asked for from several depths
     # of one query (a voucher's contents, an event's content), and a second batch may
@@ -208,12 +257,22 @@ class Loaders:
         return {row.id: row for row in await self._all(select(model))}
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
+        # A small table asked for at event depth from several resolvers: loaded whole,
+        # once per request, like the reference tables above.
+        if self._all_settlement_dates is None:
+            self._all_settlement_dates = asyncio.ensure_future(self._load_settlement_dates())
+        by_organizer = await self._all_settlement_dates
+        return [by_organizer.get(i, []) for i in organizer_ids]
+
+    async def _load_settlement_dates(self) -> dict[str, list[date]]:
         rows = (
             await self.session.execute(
-                select(m.SettlementDate.organizer_id, m.SettlementDate.day)
-                .where(m.SettlementDate.organizer_id.in_(organizer_ids))
-                .order_by(m.SettlementDate.day)
+                select(m.SettlementDate.organizer_id, m.SettlementDate.day).order_by(
+                    m.SettlementDate.organizer_id, m.SettlementDate.day
+                )
             )
         ).all()
-        grouped = _group(rows, lambda r: r[0], organizer_ids)
-        return [[r[1] for r in group] for group in grouped]
+        by_organizer: dict[str, list[date]] = defaultdict(list)
+        for organizer_id, day in rows:
+            by_organizer[organizer_id].append(day)
+        return dict(by_organizer)

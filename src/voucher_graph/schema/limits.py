@@ -82,7 +82,9 @@ def _tagged(rule: type[ValidationRule]) -> type[ValidationRule]:
 
 
 def _tagged_limiter(extension: AddValidationRules) -> AddValidationRules:
-    extension.validation_rules = [_tagged(rule) for rule in extension.validation_rules]
+    extension.validation_rules = [
+        _tagged(rule) for rule in extension.validation_rules  # type: ignore[arg-type]
+    ]
     return extension
 
 
@@ -172,7 +174,7 @@ class _Coster:
                 continue
             literal = argument.value
             if isinstance(literal, VariableNode):
-                literal = self.variable_defaults.get(literal.name.value)
+                literal = self.variable_defaults.get(literal.name.value)  # type: ignore[assignment]
                 value = MAX_PAGE if literal is None else None
             if isinstance(literal, IntValueNode):
                 value = int(literal.value)
@@ -223,7 +225,7 @@ def limit_rules(limits: Limits) -> list[type[ValidationRule]]:
     """Depth, aliases and cost, as tagged validation rules."""
     depth = _tagged_limiter(QueryDepthLimiter(max_depth=limits.max_depth))
     aliases = _tagged_limiter(MaxAliasesLimiter(max_alias_count=limits.max_aliases))
-    return [*depth.validation_rules, *aliases.validation_rules, cost_rule(limits)]
+    return [*depth.validation_rules, *aliases.validation_rules, cost_rule(limits)]  # type: ignore[list-item]
 
 
 class RecordOperationName(SchemaExtension):
@@ -246,7 +248,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     factories: list[Callable[[], SchemaExtension]] = [
         functools.partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         functools.partial(ParserCache, maxsize=CACHE_SIZE),
-        functools.partial(AddValidationRules, rules),
+        functools.partial(AddValidationRules, rules),  # type: ignore[arg-type]
         functools.partial(ValidationCache, maxsize=CACHE_SIZE),
         RecordOperationName,
     ]

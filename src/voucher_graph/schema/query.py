@@ -96,6 +96,7 @@ class Query:
         # Prime the loader: nested fields asking for these customers need no query.
         for row in page.customers:
             ctx.loaders.customer.prime(row.id, row)
+        ctx.loaders.remember_customers(row.id for row in page.customers)
         edges = [
             CustomerEdge(cursor=encode_cursor(r), node=Customer(row=r)) for r in page.customers
         ]

@@ -6,6 +6,7 @@ import datetime
 import decimal
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from ..domain.dates import parse_date
 from ..domain.errors import BadInput
@@ -41,4 +42,7 @@ DecimalScalar = strawberry.scalar(
 )
 
 # Python's date and Decimal map to these scalars everywhere in the schema.
-SCALAR_MAP = {datetime.date: DateScalar, decimal.Decimal: DecimalScalar}
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    datetime.date: DateScalar,
+    decimal.Decimal: DecimalScalar,
+}
