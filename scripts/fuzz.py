@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "hardening")]
 
-from support import EXAMPLE_WORLD, SECRET, TODAY, load_world, reset_database  # noqa: E402
 from fuzzing import USERS, FuzzClient, LoopThread, check_answer, operations  # noqa: E402
 from hostile import CODES  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis_graphql import Mode  # noqa: E402
+from support import EXAMPLE_WORLD, SECRET, TODAY, load_world, reset_database  # noqa: E402
 
 
 def main() -> int:
