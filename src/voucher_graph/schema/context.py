@@ -12,7 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from ..data.loaders import Loaders
 from ..data.viewer import Viewer
-from ..domain.amounts import Amounts
+from ..domain.amounts import Amounts, EventFacts
 from ..policies.gate import Gate
 from ..settings import Settings
 
@@ -31,6 +31,8 @@ class Context:
     disclosed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # purchasing power id -> event id -> amounts, computed once per request.
     amounts_cache: dict[str, dict[str, Amounts]] = field(default_factory=dict)
+    # purchasing power id -> the domain's view of its events.
+    facts_cache: dict[str, list[EventFacts]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def disclose(self, customer_id: str, field_name: str) -> None:

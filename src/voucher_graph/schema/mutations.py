@@ -75,6 +75,7 @@ def _refresh(ctx: Context) -> None:
     # may hold several mutations, run one after the other.
     ctx.loaders = Loaders(ctx.session, ctx.gate.scopes)
     ctx.amounts_cache.clear()
+    ctx.facts_cache.clear()
 
 
 async def _visible_event(ctx: Context, event_id: str) -> m.Event:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
 from ..data import models as m
 from ..data.loaders import EventsKey, ReservationsKey
 from ..domain.errors import Forbidden
-from ..domain.settlement import is_deletable, is_editable
 from . import event_facts
 from .context import Info
 from .enums import EventStatus, Role, Unit
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # a cycle at run time: statements.py builds on these types
     from .statements import CopayStatement
@@ -177,6 +179,7 @@ class Event:
     """Palvelutapahtuma: a delivered service recorded against a purchasing power."""
 
     row: strawberry.Private[m.Event]
+    derived: strawberry.Private[event_facts.DerivedEvent | None] = None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -210,41 +213,61 @@ class Event:
     def description(self) -> str:
         return self.row.description or ""
 
-    @strawberry.field
-    async def status(self, info: Info) -> EventStatus:
-        return EventStatus(await event_facts.event_status(info.context, self.row))
+    # The derived fields answer from `derived` when the list that made this Event
+    # computed it for all its events at once (event_facts.derive_events); otherwise they
+    # return an awaitable that derives this one event.
+    def _derive(self, info: Info) -> Awaitable[event_facts.DerivedEvent]:
+        async def derive() -> event_facts.DerivedEvent:
+            if self.derived is None:
+                self.derived = (await event_facts.derive_events(info.context, [self.row]))[0]
+            return self.derived
+
+        return derive()
+
+    def _answer(
+        self, info: Info, pick: Callable[[event_facts.DerivedEvent], T]
+    ) -> T | Awaitable[T]:
+        if self.derived is not None:
+            return pick(self.derived)
+
+        async def later() -> T:
+            return pick(await self._derive(info))
+
+        return later()
 
     @strawberry.field
-    async def settlement_date(self, info: Info) -> datetime.date | None:
-        return await event_facts.event_settlement_date(info.context, self.row)
+    def status(self, info: Info) -> EventStatus:
+        return self._answer(info, lambda d: EventStatus(d.status))  # type: ignore[return-value]
 
     @strawberry.field
-    async def price(self, info: Info) -> Decimal:
-        return (await event_facts.event_amounts(info.context, self.row)).price
+    def settlement_date(self, info: Info) -> datetime.date | None:
+        return self._answer(info, lambda d: d.settlement_date)  # type: ignore[return-value]
 
     @strawberry.field
-    async def voucher_share(self, info: Info) -> Decimal:
-        return (await event_facts.event_amounts(info.context, self.row)).voucher_share
+    def price(self, info: Info) -> Decimal:
+        return self._answer(info, lambda d: d.amounts.price)  # type: ignore[return-value]
 
     @strawberry.field
-    async def copay(self, info: Info) -> Decimal:
-        return (await event_facts.event_amounts(info.context, self.row)).copay
+    def voucher_share(self, info: Info) -> Decimal:
+        return self._answer(info, lambda d: d.amounts.voucher_share)  # type: ignore[return-value]
+
+    @strawberry.field
+    def copay(self, info: Info) -> Decimal:
+        return self._answer(info, lambda d: d.amounts.copay)  # type: ignore[return-value]
 
     @strawberry.field(description="Whether the viewer may edit this event today.")
-    async def editable(self, info: Info) -> bool:
-        ctx = info.context
-        if not ctx.gate.may_change_events_of("edit", self.row.provider_id):
-            return False
-        day = await event_facts.event_settlement_date(ctx, self.row)
-        return is_editable(self.row.status, day, ctx.today)
+    def editable(self, info: Info) -> bool:
+        return self._answer(info, lambda d: d.editable)  # type: ignore[return-value]
 
     @strawberry.field(description="Whether the viewer may delete this event today.")
-    async def deletable(self, info: Info) -> bool:
-        ctx = info.context
-        if not ctx.gate.may_change_events_of("delete", self.row.provider_id):
-            return False
-        day = await event_facts.event_settlement_date(ctx, self.row)
-        return is_deletable(self.row.status, day, ctx.today)
+    def deletable(self, info: Info) -> bool:
+        return self._answer(info, lambda d: d.deletable)  # type: ignore[return-value]
+
+
+async def event_list(info: Info, rows: Sequence[m.Event]) -> list[Event]:
+    """Events for a list field, their derived fields computed together."""
+    derived = await event_facts.derive_events(info.context, rows)
+    return [Event(row=row, derived=d) for row, d in zip(rows, derived, strict=True)]
 
 
 def _identity(info: Info, customer_id: str, field: str, value: str) -> str:
@@ -308,13 +331,12 @@ class Customer:
         status: list[EventStatus] | None = None,
     ) -> list[Event]:
         rows = await info.context.loaders.events.load(EventsKey(self.row.id, from_, to))
-        events = [Event(row=r) for r in rows]
+        events = await event_list(info, rows)
         if status is None:
             return events
-        wanted = {s.value for s in status}
         # SETTLED is derived from dates, so the status filter runs on the derived value.
-        statuses = [await event_facts.event_status(info.context, r) for r in rows]
-        return [e for e, s in zip(events, statuses, strict=True) if s in wanted]
+        wanted = {s.value for s in status}
+        return [e for e in events if e.derived is not None and e.derived.status in wanted]
 
     @strawberry.field(description="Omavastuuerittely: counting events of a service in a period.")
     async def copay_statement(
