@@ -8,8 +8,7 @@
 The world is loaded into `--database-url` (its data is REPLACED; on PostgreSQL the
 `public` schema is dropped and re-created) or, without one, into a temporary SQLite
 file. Requests go through the whole ASGI app (httpx ASGITransport), authentication and
-access log included. The query cost limit is lifted unless `--keep-limits`: at 500
-customers the full query is over the default estimate, and timing it is the point.
+access log included, under the default query limits.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from voucher_graph.auth import issue_token
 from voucher_graph.data.engine import StatementCounter, create_engine, session_factory
 from voucher_graph.data.migrate import upgrade
 from voucher_graph.data.writer import clear, write_world
-from voucher_graph.settings import Limits, Settings
+from voucher_graph.settings import Settings
 from voucher_graph.world.demo import demo_world
 from voucher_graph.world.validate import validate_world
 
@@ -88,8 +87,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"{engine.dialect.name}: {args.customers} demo customers loaded in "
               f"{time.perf_counter() - started:.1f} s")
         counter = StatementCounter(engine)
-        limits = Limits() if args.keep_limits else Limits(max_cost=10**9)
-        settings = Settings(database_url=url, jwt_secret=SECRET, today=today, limits=limits)
+        settings = Settings(database_url=url, jwt_secret=SECRET, today=today)
         app = create_app(settings, engine=engine)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -130,7 +128,6 @@ def main() -> None:
     parser.add_argument("--database-url", help="database to REPLACE; default a temporary SQLite")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per case (5)")
     parser.add_argument("--today", default="2026-11-26", help="the date taken as today")
-    parser.add_argument("--keep-limits", action="store_true", help="keep the query cost limit")
     asyncio.run(run(parser.parse_args()))
 
 
