@@ -231,6 +231,13 @@ async def _locked_for_review(ctx: Context, event_id: str, action: str) -> tuple[
     return event, pp.organizer_id
 
 
+async def _saved(ctx: Context, event: m.Event) -> Event:
+    """Write the changed event and answer it with fresh loaders."""
+    await commands.flush(ctx.session)
+    _refresh(ctx)
+    return Event(row=event)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Record an event, or edit one when input.id is set.")
@@ -241,9 +248,7 @@ class Mutation:
                 row = await _edit(ctx, str(input.id), input)
             else:
                 row = await _record(ctx, input)
-            await commands.flush(ctx.session)
-            _refresh(ctx)
-            return Event(row=row)
+            return await _saved(ctx, row)
 
     @strawberry.mutation(description="Delete an event (soft: the row stays for audit).")
     async def delete_event(self, info: Info, id: strawberry.ID) -> bool:
@@ -272,9 +277,7 @@ class Mutation:
             check_approve(event.status, None, ctx.today)
             event.status = WorkflowStatus.APPROVED.value
             event.approved_on = ctx.today
-            await commands.flush(ctx.session)
-            _refresh(ctx)
-            return Event(row=event)
+            return await _saved(ctx, event)
 
     @strawberry.mutation(
         description="Reject an event under review, with a reason (organizer ADMIN)."
@@ -286,9 +289,7 @@ class Mutation:
             check_reject(event.status, None, ctx.today)
             event.reason = _text(reason, "reason", required=True)
             event.status = WorkflowStatus.REJECTED.value
-            await commands.flush(ctx.session)
-            _refresh(ctx)
-            return Event(row=event)
+            return await _saved(ctx, event)
 
     @strawberry.mutation(
         description="Credit (hyvitys) a settled event, with a reason (organizer ADMIN)."
@@ -301,9 +302,7 @@ class Mutation:
             event.reason = _text(reason, "reason", required=True)
             # approved_on and recorded_on stay: a credited event keeps its settlement date.
             event.status = WorkflowStatus.CREDITED.value
-            await commands.flush(ctx.session)
-            _refresh(ctx)
-            return Event(row=event)
+            return await _saved(ctx, event)
 
     @strawberry.mutation(description="Report an error in a settled event to the organizer admins.")
     async def report_event_error(
