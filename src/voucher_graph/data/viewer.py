@@ -36,10 +36,6 @@ class Viewer:
     today: date
     window_start: date
 
-    @property
-    def is_provider_user(self) -> bool:
-        return self.provider_id is not None
-
     def policy_facts(self) -> tuple[object, ...]:
         """Every attribute the Polar policy reads of a viewer (and nothing else).
 

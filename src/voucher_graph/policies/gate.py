@@ -13,8 +13,6 @@ from ..data import models as m
 from ..data.loaders import Scopes
 from ..data.viewer import Viewer
 
-IDENTITY_FIELDS = ("firstName", "lastName", "ssn")
-
 
 class StatementCache:
     """Authorized statements by (action, model, the viewer's policy facts).
