@@ -45,7 +45,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             raise ValueError("an in-memory SQLite database cannot be shared; use a file")
         kwargs["poolclass"] = NullPool
     else:
-        kwargs["pool_pre_ping"] = True
+        # No pre-ping (a round trip before every request): a connection the server
+        # dropped fails one statement, SQLAlchemy then invalidates the pool, and the
+        # next request connects afresh. Recycling bounds a connection's age.
+        kwargs["pool_recycle"] = 1800
     engine = create_async_engine(target, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

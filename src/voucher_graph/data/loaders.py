@@ -8,14 +8,14 @@ reference data) feed computations and are never returned to the client as such.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
@@ -33,6 +33,104 @@ class Scopes:
     reservations: Select[Any]
     events: Select[Any]
     customer_numbers: Select[Any]
+
+
+def _columns(model: type[m.Base], statement: Select[Any]) -> Select[Any]:
+    """`statement` (a select of `model`) selecting its columns: plain rows, not entities.
+
+    The read side only reads attributes; building and tracking an ORM entity costs
+    about ten times as much as a row (0.25 s for a full page of 500 customers).
+    """
+    return statement.with_only_columns(*model.__table__.columns)  # type: ignore[attr-defined]
+
+
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_TODAY: BindParameter[Any] = bindparam("today")
+_FROM: BindParameter[Any] = bindparam("from_date")
+_TO: BindParameter[Any] = bindparam("to_date")
+
+
+class Prepared:
+    """The loaders' statements for one set of scopes, built once and then reused.
+
+    A statement object that is reused keeps its SQLAlchemy cache key (about 3 µs to
+    look up), where building `scope.where(...)` afresh for each batch costs about a
+    millisecond of cache-key generation over the policy's nested EXISTS clauses. So
+    the batch's keys, dates and today are bound parameters, never part of the tree.
+    """
+
+    def __init__(self, scopes: Scopes) -> None:
+        reservation, event = m.Reservation, m.Event
+        self.customers = _columns(m.Customer, scopes.customers.where(m.Customer.id.in_(_IDS)))
+        self.purchasing_powers = _columns(
+            m.PurchasingPower,
+            scopes.purchasing_powers.where(m.PurchasingPower.customer_id.in_(_IDS)).order_by(
+                m.PurchasingPower.valid_from, m.PurchasingPower.id
+            ),
+        )
+        all_reservations = scopes.reservations.where(reservation.customer_id.in_(_IDS))
+        # Current: started, and not ended before today.
+        current = all_reservations.where(
+            reservation.valid_from <= _TODAY,
+            or_(reservation.valid_to.is_(None), reservation.valid_to >= _TODAY),
+        )
+        by_start = (reservation.valid_from, reservation.id)
+        self.reservations = {
+            True: _columns(reservation, all_reservations.order_by(*by_start)),
+            False: _columns(reservation, current.order_by(*by_start)),
+        }
+        events = scopes.events.where(event.customer_id.in_(_IDS))
+        self.events = {
+            (False, False): _columns(event, events),
+            (True, False): _columns(event, events.where(event.service_date >= _FROM)),
+            (False, True): _columns(event, events.where(event.service_date <= _TO)),
+            (True, True): _columns(
+                event, events.where(event.service_date >= _FROM, event.service_date <= _TO)
+            ),
+        }
+        self.customer_numbers = _columns(
+            m.CustomerNumber, scopes.customer_numbers.where(m.CustomerNumber.customer_id.in_(_IDS))
+        )
+
+
+_PREPARED: OrderedDict[Scopes, Prepared] = OrderedDict()
+_PREPARED_SIZE = 2048  # as many as the policy's statement cache holds
+
+
+def prepared(scopes: Scopes) -> Prepared:
+    """The prepared statements of `scopes` (equal scopes share the same statements)."""
+    found = _PREPARED.get(scopes)
+    if found is None:
+        found = _PREPARED[scopes] = Prepared(scopes)
+        if len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+    else:
+        _PREPARED.move_to_end(scopes)
+    return found
+
+
+# The internal statements: a voucher's rows, whoever may see them (never returned to a
+# client as such), by purchasing power ids and by customer ids.
+_PP_IDS: BindParameter[Any] = bindparam("pp_ids", expanding=True)
+_CUSTOMER_IDS: BindParameter[Any] = bindparam("customer_ids", expanding=True)
+_WANTED = or_(m.PurchasingPower.id.in_(_PP_IDS), m.PurchasingPower.customer_id.in_(_CUSTOMER_IDS))
+VOUCHERS = _columns(m.PurchasingPower, select(m.PurchasingPower).where(_WANTED))
+VOUCHER_CONTENTS = _columns(
+    m.PurchasingPowerContent,
+    select(m.PurchasingPowerContent)
+    .join(m.PurchasingPower)
+    .where(_WANTED)
+    .order_by(m.PurchasingPowerContent.content_id),
+)
+VOUCHER_EVENTS = _columns(
+    m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.Event.deleted.is_(False))
+)
+TABLES: dict[type[Any], Select[Any]] = {
+    model: _columns(model, select(model)) for model in (m.Service, m.Content)
+}
+SETTLEMENT_DATES: Select[Any] = select(  # type: ignore[assignment]
+    m.SettlementDate.organizer_id, m.SettlementDate.day
+).order_by(m.SettlementDate.organizer_id, m.SettlementDate.day)
 
 
 @dataclass(frozen=True)
@@ -77,6 +175,7 @@ class Loaders:
     def __init__(self, session: AsyncSession, scopes: Scopes) -> None:
         self.session = session
         self.scopes = scopes
+        self.statements = prepared(scopes)
         self.customer = _loader(self._customers)
         self.purchasing_powers = _loader(self._purchasing_powers)
         self.reservations = _loader(self._reservations)
@@ -97,39 +196,30 @@ class Loaders:
         self._voucher_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
-    async def _all(self, statement: Select[Any]) -> list[Any]:
-        return list((await self.session.scalars(statement)).all())
+    async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
+        return list((await self.session.execute(statement, params)).all())
 
     # -- authorized ------------------------------------------------------------------
 
     async def _customers(self, ids: list[str]) -> list[m.Customer | None]:
-        rows = await self._all(self.scopes.customers.where(m.Customer.id.in_(ids)))
+        rows = await self._rows(self.statements.customers, ids=ids)
         found = {row.id: row for row in rows}
         self.remember_customers(found)
         return [found.get(i) for i in ids]
 
     async def _purchasing_powers(self, customer_ids: list[str]) -> list[list[m.PurchasingPower]]:
-        rows = await self._all(
-            self.scopes.purchasing_powers.where(
-                m.PurchasingPower.customer_id.in_(customer_ids)
-            ).order_by(m.PurchasingPower.valid_from, m.PurchasingPower.id)
-        )
+        rows = await self._rows(self.statements.purchasing_powers, ids=customer_ids)
         return _group(rows, lambda r: r.customer_id, customer_ids)
 
     async def _reservations(self, keys: list[ReservationsKey]) -> list[list[m.Reservation]]:
         results: dict[ReservationsKey, list[m.Reservation]] = {}
         by_args = _group_by_args(keys, lambda k: (k.include_ended, k.today))
         for (include_ended, today), group in by_args.items():
-            statement = self.scopes.reservations.where(
-                m.Reservation.customer_id.in_({k.customer_id for k in group})
+            rows = await self._rows(
+                self.statements.reservations[include_ended],
+                ids=sorted({k.customer_id for k in group}),
+                **({} if include_ended else {"today": today}),
             )
-            if not include_ended:
-                # Current: started, and not ended before today.
-                statement = statement.where(
-                    m.Reservation.valid_from <= today,
-                    or_(m.Reservation.valid_to.is_(None), m.Reservation.valid_to >= today),
-                )
-            rows = await self._all(statement.order_by(m.Reservation.valid_from, m.Reservation.id))
             for key, found in zip(
                 group,
                 _group(rows, lambda r: r.customer_id, [k.customer_id for k in group]),
@@ -142,14 +232,13 @@ class Loaders:
         results: dict[EventsKey, list[m.Event]] = {}
         by_args = _group_by_args(keys, lambda k: (k.from_date, k.to_date))
         for (from_date, to_date), group in by_args.items():
-            statement = self.scopes.events.where(
-                m.Event.customer_id.in_({k.customer_id for k in group})
+            statement = self.statements.events[(from_date is not None, to_date is not None)]
+            dates = {"from_date": from_date, "to_date": to_date}
+            rows = await self._rows(
+                statement,
+                ids=sorted({k.customer_id for k in group}),
+                **{name: day for name, day in dates.items() if day is not None},
             )
-            if from_date is not None:
-                statement = statement.where(m.Event.service_date >= from_date)
-            if to_date is not None:
-                statement = statement.where(m.Event.service_date <= to_date)
-            rows = await self._all(statement)
             # Ordered by service date, then id by code point (Python str order), the same
             # on every database whatever its collation.
             rows.sort(key=lambda e: (e.service_date, e.id))
@@ -162,9 +251,7 @@ class Loaders:
         return [results[k] for k in keys]
 
     async def _customer_numbers(self, customer_ids: list[str]) -> list[str | None]:
-        rows = await self._all(
-            self.scopes.customer_numbers.where(m.CustomerNumber.customer_id.in_(customer_ids))
-        )
+        rows = await self._rows(self.statements.customer_numbers, ids=customer_ids)
         numbers = {row.customer_id: row.number for row in rows}
         return [numbers.get(i) for i in customer_ids]
 
@@ -195,6 +282,23 @@ class Loaders:
         await self._load_vouchers(ids)
         return [self._vouchers.get(i) for i in ids]
 
+    async def vouchers(self, pp_ids: Iterable[str]) -> dict[str, Any]:
+        """Purchasing power rows by id, with their contents and events loaded too (the
+        same load as `pp`, without a loader call per key: a page asks for thousands)."""
+        missing = [i for i in set(pp_ids) if i not in self._vouchers]
+        if missing:
+            # Through the loader: callers asking one id each, concurrently, share a load.
+            await self.pp.load_many(missing)
+        return self._vouchers
+
+    def voucher_events(self, pp_id: str) -> list[Any]:
+        """The non-deleted events of a purchasing power loaded by `vouchers`."""
+        return self._voucher_events.get(pp_id, [])
+
+    def voucher_contents(self, pp_id: str) -> list[Any]:
+        """The contents of a purchasing power loaded by `vouchers`."""
+        return self._voucher_contents.get(pp_id, [])
+
     async def _load_vouchers(self, pp_ids: list[str]) -> None:
         while True:
             in_flight = self._voucher_load
@@ -209,19 +313,10 @@ class Loaders:
             await self._voucher_load
 
     async def _fetch_vouchers(self, pp_ids: list[str], customer_ids: set[str]) -> None:
-        wanted = or_(
-            m.PurchasingPower.id.in_(pp_ids), m.PurchasingPower.customer_id.in_(customer_ids)
-        )
-        pps = await self._all(select(m.PurchasingPower).where(wanted))
-        contents = await self._all(
-            select(m.PurchasingPowerContent)
-            .join(m.PurchasingPower)
-            .where(wanted)
-            .order_by(m.PurchasingPowerContent.content_id)
-        )
-        events = await self._all(
-            select(m.Event).join(m.PurchasingPower).where(wanted, m.Event.deleted.is_(False))
-        )
+        wanted = {"pp_ids": sorted(pp_ids), "customer_ids": sorted(customer_ids)}
+        pps = await self._rows(VOUCHERS, **wanted)
+        contents = await self._rows(VOUCHER_CONTENTS, **wanted)
+        events = await self._rows(VOUCHER_EVENTS, **wanted)
         for i in pp_ids:
             self._vouchers.setdefault(i, None)
         for pp in pps:
@@ -246,6 +341,20 @@ class Loaders:
         found = await self._table(m.Content)
         return [found.get(i) for i in ids]
 
+    async def contents(self) -> dict[str, Any]:
+        """Every content row by id (one statement per request)."""
+        return await self._table(m.Content)
+
+    async def services(self) -> dict[str, Any]:
+        """Every service row by id (one statement per request)."""
+        return await self._table(m.Service)
+
+    async def settlement_dates_by_organizer(self) -> dict[str, list[date]]:
+        """Every organizer's settlement dates, ascending (one statement per request)."""
+        if self._all_settlement_dates is None:
+            self._all_settlement_dates = asyncio.ensure_future(self._load_settlement_dates())
+        return await self._all_settlement_dates
+
     async def _table(self, model: type[Any]) -> dict[str, Any]:
         task = self._tables.get(model)
         if task is None:
@@ -254,24 +363,16 @@ class Loaders:
         return await task
 
     async def _load_table(self, model: type[Any]) -> dict[str, Any]:
-        return {row.id: row for row in await self._all(select(model))}
+        return {row.id: row for row in await self._rows(TABLES[model])}
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
         # A small table asked for at event depth from several resolvers: loaded whole,
         # once per request, like the reference tables above.
-        if self._all_settlement_dates is None:
-            self._all_settlement_dates = asyncio.ensure_future(self._load_settlement_dates())
-        by_organizer = await self._all_settlement_dates
+        by_organizer = await self.settlement_dates_by_organizer()
         return [by_organizer.get(i, []) for i in organizer_ids]
 
     async def _load_settlement_dates(self) -> dict[str, list[date]]:
-        rows = (
-            await self.session.execute(
-                select(m.SettlementDate.organizer_id, m.SettlementDate.day).order_by(
-                    m.SettlementDate.organizer_id, m.SettlementDate.day
-                )
-            )
-        ).all()
+        rows = await self._rows(SETTLEMENT_DATES)
         by_organizer: dict[str, list[date]] = defaultdict(list)
         for organizer_id, day in rows:
             by_organizer[organizer_id].append(day)

@@ -52,26 +52,47 @@ POLICY_ATTRIBUTES = ("role", "provider_id", "organizer_id", "grants", "window_st
 async def load_viewer(
     session: AsyncSession, user_id: str, *, today: date, window_start: date
 ) -> Viewer | None:
-    """The user with its team grants, or None for an unknown id (two statements)."""
-    user = await session.get(User, user_id)
-    if user is None:
-        return None
-    rows = await session.execute(
-        select(Team.organizer_id, TeamService.service_id)
-        .join(TeamMember, TeamMember.team_id == Team.id)
+    """The user with its team grants, or None for an unknown id.
+
+    One statement: the user left-joined to its teams' services. Read on every request,
+    never cached: a revoked team membership takes effect at once.
+    """
+    grant = (
+        select(TeamMember.user_id, Team.organizer_id, TeamService.service_id)
+        .join(Team, Team.id == TeamMember.team_id)
         .join(TeamService, TeamService.team_id == Team.id)
         .where(TeamMember.user_id == user_id)
-        .order_by(Team.organizer_id, TeamService.service_id)
-        .distinct()
+        .subquery()
     )
-    grants = tuple(Grant(organizer_id=o, service_id=s) for o, s in rows)
+    rows = (
+        await session.execute(
+            select(
+                User.id,
+                User.name,
+                User.role,
+                User.provider_id,
+                User.organizer_id,
+                grant.c.organizer_id,
+                grant.c.service_id,
+            )
+            .outerjoin(grant, grant.c.user_id == User.id)
+            .where(User.id == user_id)
+        )
+    ).all()
+    if not rows:
+        return None
+    user = rows[0]
+    grants = sorted(
+        {Grant(organizer_id=r[5], service_id=r[6]) for r in rows if r[5] is not None},
+        key=lambda g: (g.organizer_id, g.service_id),
+    )
     return Viewer(
         id=user.id,
         name=user.name,
         role=user.role,
         provider_id=user.provider_id,
         organizer_id=user.organizer_id,
-        grants=grants,
+        grants=tuple(grants),
         today=today,
         window_start=window_start,
     )

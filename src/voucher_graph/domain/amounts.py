@@ -24,15 +24,19 @@ COUNTING = frozenset(
 )
 
 
+_BY_NAME = {status.value: status for status in WorkflowStatus}
+
+
 def workflow_status(status: str) -> WorkflowStatus:
     """The workflow status named `status`; ValueError for anything else, SETTLED included.
 
     Failing loudly keeps a reported status from silently reading as non-counting.
     """
-    try:
-        return WorkflowStatus(status)
-    except ValueError:
-        raise ValueError(f"{status!r} is not a workflow status") from None
+    # A dict lookup: derived fields ask this several times for every event of a page.
+    found = _BY_NAME.get(status)
+    if found is None:
+        raise ValueError(f"{status!r} is not a workflow status")
+    return found
 
 
 def is_counting(status: str, deleted: bool) -> bool:

@@ -13,6 +13,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from .audit import AuditQuery
+from .batch_fields import REGISTRY
+from .executor import executor_for
 from .mutations import Mutation
 from .query import Query
 from .reports import ReportsQuery
@@ -35,7 +37,11 @@ class VoucherSchema(strawberry.Schema):
 def build_schema(
     # Classes or factories (schema/limits.py): Strawberry builds them per request.
     extensions: Sequence[Callable[[], SchemaExtension]] | None = None,
+    *,
+    batched: bool = True,
 ) -> strawberry.Schema:
+    """The served schema; `batched=False` runs every operation on graphql-core's own
+    executor (the reference the batched one is tested against)."""
     query: Any = merge_types("Query", QUERY_PARTS) if len(QUERY_PARTS) > 1 else QUERY_PARTS[0]
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
     return VoucherSchema(
@@ -43,4 +49,6 @@ def build_schema(
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=list(extensions or []),
+        # Read operations run breadth-first, batched per level (schema/executor.py).
+        execution_context_class=executor_for(REGISTRY) if batched else None,
     )

@@ -40,34 +40,49 @@ async def facts_of_pp(ctx: Context, pp_id: str) -> list[EventFacts]:
     """The domain's view of every non-deleted event of one purchasing power."""
     cached = ctx.facts_cache.get(pp_id)
     if cached is None:
-        cached = [facts(e) for e in await ctx.loaders.events_of_pp.load(pp_id)]
+        await ctx.loaders.vouchers([pp_id])
+        cached = _facts_of_loaded(ctx, pp_id)
+    return cached
+
+
+def _facts_of_loaded(ctx: Context, pp_id: str) -> list[EventFacts]:
+    """As `facts_of_pp`, for a purchasing power whose rows `loaders.vouchers` loaded."""
+    cached = ctx.facts_cache.get(pp_id)
+    if cached is None:
+        cached = [facts(e) for e in ctx.loaders.voucher_events(pp_id)]
         ctx.facts_cache[pp_id] = cached
     return cached
 
 
-async def amounts_of_pp(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts]:
-    """Amounts of every non-deleted event of one purchasing power (one batched load)."""
+def _amounts_of_loaded(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts]:
+    """Amounts of every non-deleted event of a purchasing power whose rows are loaded."""
     cached = ctx.amounts_cache.get(pp.id)
     if cached is not None:
         return cached
-    events = await facts_of_pp(ctx, pp.id)
+    events = _facts_of_loaded(ctx, pp.id)
     if pp.kind == "BALANCE":
         result = balance_amounts(events, pp.granted_amount or Decimal("0"))
     else:
-        values = {c.content_id: c.unit_value for c in await ctx.loaders.pp_contents.load(pp.id)}
+        values = {c.content_id: c.unit_value for c in ctx.loaders.voucher_contents(pp.id)}
         result = {e.id: regular_amounts(e, values.get(e.content_id, Decimal("0"))) for e in events}
     ctx.amounts_cache[pp.id] = result
     return result
 
 
+async def amounts_of_pp(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts]:
+    """Amounts of every non-deleted event of one purchasing power (one batched load)."""
+    await ctx.loaders.vouchers([pp.id])
+    return _amounts_of_loaded(ctx, pp)
+
+
 async def event_amounts(ctx: Context, event: m.Event) -> Amounts:
-    pp = await ctx.loaders.pp.load(event.purchasing_power_id)
-    return (await amounts_of_pp(ctx, pp))[event.id]
+    pp = (await ctx.loaders.vouchers([event.purchasing_power_id]))[event.purchasing_power_id]
+    return _amounts_of_loaded(ctx, pp)[event.id]
 
 
 async def event_settlement_date(ctx: Context, event: m.Event) -> date | None:
-    pp = await ctx.loaders.pp.load(event.purchasing_power_id)
-    dates = await ctx.loaders.settlement_dates.load(pp.organizer_id)
+    pp = (await ctx.loaders.vouchers([event.purchasing_power_id]))[event.purchasing_power_id]
+    dates = (await ctx.loaders.settlement_dates_by_organizer()).get(pp.organizer_id, [])
     return settlement_date(dates, event.status, event.recorded_on, event.approved_on)
 
 
@@ -88,21 +103,29 @@ class DerivedEvent:
 
 async def derive_events(ctx: Context, events: Sequence[m.Event]) -> list[DerivedEvent]:
     """Derived facts for a whole list at once: a page of events then resolves its
-    fields without one awaitable per field, the batched loads being shared."""
-    pps = await ctx.loaders.pp.load_many([e.purchasing_power_id for e in events])
-    dates = await ctx.loaders.settlement_dates.load_many([pp.organizer_id for pp in pps])
+    fields without one awaitable per field or per event, the loads being shared."""
+    if not events:
+        return []
+    vouchers = await ctx.loaders.vouchers(e.purchasing_power_id for e in events)
+    dates_by_organizer = await ctx.loaders.settlement_dates_by_organizer()
+    today = ctx.today
+    may_change = ctx.gate.may_change_events_of
     derived: list[DerivedEvent] = []
-    for event, pp, organizer_dates in zip(events, pps, dates, strict=True):
-        day = settlement_date(organizer_dates, event.status, event.recorded_on, event.approved_on)
-        may_edit = ctx.gate.may_change_events_of("edit", event.provider_id)
-        may_delete = ctx.gate.may_change_events_of("delete", event.provider_id)
+    for event in events:
+        pp = vouchers[event.purchasing_power_id]
+        status = event.status
+        day = settlement_date(
+            dates_by_organizer.get(pp.organizer_id, ()), status, event.recorded_on,
+            event.approved_on,
+        )  # fmt: skip
         derived.append(
             DerivedEvent(
-                status=reported_status(event.status, day, ctx.today),
+                status=reported_status(status, day, today),
                 settlement_date=day,
-                amounts=(await amounts_of_pp(ctx, pp))[event.id],
-                editable=may_edit and is_editable(event.status, day, ctx.today),
-                deletable=may_delete and is_deletable(event.status, day, ctx.today),
+                amounts=_amounts_of_loaded(ctx, pp)[event.id],
+                editable=may_change("edit", event.provider_id) and is_editable(status, day, today),
+                deletable=may_change("delete", event.provider_id)
+                and is_deletable(status, day, today),
             )
         )
     return derived

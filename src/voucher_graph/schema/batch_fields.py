@@ -1,0 +1,155 @@
+"""Level resolvers of the read side's async fields, for the batched executor.
+
+Each resolves one field for every object of a level with one batched load (the same
+loaders, and so the same authorized statements, as the per-field resolvers in
+types.py); the values must equal what those resolvers return, which
+tests/api/test_executor_differential.py checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from ..data.loaders import EventsKey, ReservationsKey
+from . import event_facts
+from .context import Context
+from .executor import BatchedField, Registry
+from .types import (
+    BalancePurchasingPower,
+    Content,
+    Customer,
+    Event,
+    PurchasingPower,
+    PurchasingPowerContent,
+    Reservation,
+    Service,
+)
+
+Args = Mapping[str, Any]
+
+
+async def _customer_numbers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
+    return list(await ctx.loaders.customer_number.load_many([c.row.id for c in customers]))
+
+
+async def _regular_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
+    lists = await ctx.loaders.purchasing_powers.load_many([c.row.id for c in customers])
+    return [[PurchasingPower(row=r) for r in rows if r.kind == "REGULAR"] for rows in lists]
+
+
+async def _balance_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
+    lists = await ctx.loaders.purchasing_powers.load_many([c.row.id for c in customers])
+    return [[BalancePurchasingPower(row=r) for r in rows if r.kind == "BALANCE"] for rows in lists]
+
+
+async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
+    include_ended = bool(args.get("include_ended", False))
+    keys = [ReservationsKey(c.row.id, include_ended, ctx.today) for c in customers]
+    lists = await ctx.loaders.reservations.load_many(keys)
+    return [[Reservation(row=r) for r in rows] for rows in lists]
+
+
+async def _events(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
+    keys = [EventsKey(c.row.id, args.get("from_"), args.get("to")) for c in customers]
+    lists = await ctx.loaders.events.load_many(keys)
+    # One derivation for the events of the whole level (statuses, amounts, rights).
+    rows = [row for rows in lists for row in rows]
+    derived = iter(await event_facts.derive_events(ctx, rows))
+    status = args.get("status")
+    wanted = None if status is None else {s.value for s in status}
+    result: list[Any] = []
+    for rows in lists:
+        events = [Event(row=row, derived=next(derived)) for row in rows]
+        if wanted is not None:
+            events = [e for e in events if e.derived is not None and e.derived.status in wanted]
+        result.append(events)
+    return result
+
+
+async def _services(ctx: Context, vouchers: Sequence[Any], _: Args) -> list[Any]:
+    rows = await ctx.loaders.services()
+    made: dict[str, Service] = {}
+    return [_memo(made, v.row.service_id, rows, Service.of) for v in vouchers]
+
+
+async def _content_by_row(ctx: Context, objects: Sequence[Any], _: Args) -> list[Any]:
+    rows = await ctx.loaders.contents()
+    made: dict[str, Content] = {}
+    return [_memo(made, o.row.content_id, rows, Content.of) for o in objects]
+
+
+def _memo(made: dict[str, Any], key: str, rows: Mapping[str, Any], make: Any) -> Any:
+    """One GraphQL object per reference row and level (a page refers to few of them)."""
+    found = made.get(key)
+    if found is None:
+        found = made[key] = make(rows[key])
+    return found
+
+
+async def _voucher_contents(
+    ctx: Context, vouchers: Sequence[PurchasingPower], _: Args
+) -> list[Any]:
+    lists = await ctx.loaders.pp_contents.load_many([v.row.id for v in vouchers])
+    return [[PurchasingPowerContent(row=r) for r in rows] for rows in lists]
+
+
+async def _used_units(
+    ctx: Context, contents: Sequence[PurchasingPowerContent], _: Args
+) -> list[Any]:
+    await ctx.loaders.vouchers(c.row.purchasing_power_id for c in contents)
+    return [
+        await event_facts.pp_used_units(ctx, c.row.purchasing_power_id, c.row.content_id)
+        for c in contents
+    ]
+
+
+async def _used_amounts(ctx: Context, vouchers: Sequence[BalancePurchasingPower]) -> list[Decimal]:
+    await ctx.loaders.vouchers(v.row.id for v in vouchers)
+    return [await event_facts.pp_used_amount(ctx, v.row) for v in vouchers]
+
+
+async def _used_amount(
+    ctx: Context, vouchers: Sequence[BalancePurchasingPower], _: Args
+) -> list[Any]:
+    return list(await _used_amounts(ctx, vouchers))
+
+
+async def _balance(ctx: Context, vouchers: Sequence[BalancePurchasingPower], _: Args) -> list[Any]:
+    used = await _used_amounts(ctx, vouchers)
+    return [(v.row.granted_amount or Decimal("0")) - u for v, u in zip(vouchers, used, strict=True)]
+
+
+async def _derive_missing(ctx: Context, events: Sequence[Event]) -> None:
+    """Events reached one by one (`event(id)`) get their derived facts together."""
+    missing = [e for e in events if e.derived is None]
+    if missing:
+        derived = await event_facts.derive_events(ctx, [e.row for e in missing])
+        for event, facts in zip(missing, derived, strict=True):
+            event.derived = facts
+
+
+def _b(resolve: Any) -> BatchedField:
+    return BatchedField(resolve=resolve)
+
+
+REGISTRY = Registry(
+    fields={
+        ("Customer", "customerNumber"): _b(_customer_numbers),
+        ("Customer", "purchasingPowers"): _b(_regular_vouchers),
+        ("Customer", "balancePurchasingPowers"): _b(_balance_vouchers),
+        ("Customer", "reservations"): _b(_reservations),
+        ("Customer", "events"): _b(_events),
+        ("PurchasingPower", "service"): _b(_services),
+        ("PurchasingPower", "contents"): _b(_voucher_contents),
+        ("BalancePurchasingPower", "service"): _b(_services),
+        ("BalancePurchasingPower", "usedAmount"): _b(_used_amount),
+        ("BalancePurchasingPower", "balance"): _b(_balance),
+        ("PurchasingPowerContent", "content"): _b(_content_by_row),
+        ("PurchasingPowerContent", "usedUnits"): _b(_used_units),
+        ("Reservation", "content"): _b(_content_by_row),
+        ("Event", "content"): _b(_content_by_row),
+    },
+    prepare={"Event": _derive_missing},
+)

@@ -1,0 +1,210 @@
+"""The batched executor answers exactly as graphql-core's own executor does.
+
+Random documents (hypothesis-graphql) over the example world, and fixed documents
+that reach every nested list (with fragments, aliases, @skip/@include, __typename)
+over random worlds: data, errors (path, message, code) and the identities disclosed
+for the access log must all be equal, for every role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import hypothesis_graphql
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import nodes
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strategies import worlds
+from support import SECRET, TODAY, load_world
+
+from voucher_graph.app import Services
+from voucher_graph.data.engine import session_factory
+from voucher_graph.policies.oso_setup import create_oso
+from voucher_graph.schema.build import build_schema
+from voucher_graph.schema.errors import error_code
+from voucher_graph.schema.executor import EXECUTIONS
+from voucher_graph.settings import Settings
+
+BATCHED = build_schema()
+PLAIN = build_schema(batched=False)
+EXAMPLE_USERS = ["u1", "u2", "u10", "u11"]  # RECORDER, REPORTER, ADMIN, STAFF
+
+EVERY_LIST = """
+fragment Money on Event { price voucherShare copay }
+fragment Voucher on PurchasingPower {
+  id voucherNumber organizerId validFrom validTo
+  service { id name organizerId __typename }
+  contents { content { id name unit } unitValue grantedUnits usedUnits }
+}
+query Every($first: Int!, $names: Boolean!, $skipEvents: Boolean!) {
+  me { id name role providerId organizerId }
+  customers(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        __typename id
+        firstName @include(if: $names)
+        surname: lastName
+        ssn @skip(if: $skipEvents)
+        customerNumber
+        purchasingPowers { ...Voucher }
+        balancePurchasingPowers {
+          id voucherNumber service { id } grantedAmount usedAmount balance validFrom
+        }
+        reservations(includeEnded: true) {
+          id purchasingPowerId providerId content { id } validFrom validTo
+        }
+        current: reservations { id }
+        events @skip(if: $skipEvents) {
+          id serviceDate units unitPrice description content { id unit }
+          status settlementDate editable deletable ...Money
+        }
+        recorded: events(status: [RECORDED, SETTLED], from: "2024-01-01") { id status }
+        ... on Customer { again: id }
+      }
+    }
+  }
+}
+"""
+LOOKUPS = """
+query Lookups($c: ID!, $e: ID!) {
+  customer(id: $c) { id firstName events { id status price } }
+  event(id: $e) {
+    id status settlementDate price voucherShare copay editable deletable content { id }
+  }
+  me { id }
+}
+"""
+
+def _settings(examples: int) -> Any:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+
+
+def _services(engine: AsyncEngine, today: date) -> Services:
+    settings_ = Settings(database_url=str(engine.url), jwt_secret=SECRET, today=today)
+    return Services(
+        settings=settings_, engine=engine, sessions=session_factory(engine), oso=create_oso()
+    )
+
+
+async def _answer(
+    services: Services, schema: Any, user: str, query: str, variables: dict[str, Any]
+) -> tuple[Any, list[tuple[Any, ...]], dict[str, set[str]]]:
+    async with services.sessions() as session:
+        context = await services.open_context(session, user, request_id="differential")
+        assert context is not None
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        await session.rollback()
+    errors = sorted(
+        (tuple(e.path or ()), e.message, error_code(e)) for e in result.errors or []
+    )
+    return result.data, errors, dict(context.disclosed)
+
+
+async def assert_same_answers(
+    services: Services, user: str, query: str, variables: dict[str, Any]
+) -> None:
+    batched = await _answer(services, BATCHED, user, query, variables)
+    plain = await _answer(services, PLAIN, user, query, variables)
+    assert batched == plain, f"user {user}: {query} {variables}"
+
+
+@pytest.fixture(scope="module")
+async def example_services(
+    engine: AsyncEngine, example_world: dict[str, Any]
+) -> AsyncIterator[Services]:
+    await load_world(engine, example_world)
+    yield _services(engine, TODAY)
+
+
+# Dates around the example world's events (and some malformed), ids of the world.
+_DATES = st.one_of(
+    st.dates(date(2023, 1, 1), date(2027, 1, 1)).map(lambda d: d.isoformat()),
+    st.sampled_from(["2026-02-30", "today", ""]),
+)
+_DECIMALS = st.sampled_from(["1.50", "0", "abc"])
+QUERIES = hypothesis_graphql.from_schema(
+    BATCHED._schema,
+    fields=["me", "customer", "customers", "event"],
+    custom_scalars={
+        "Date": _DATES.map(nodes.String),
+        "Decimal": _DECIMALS.map(nodes.String),
+    },
+)
+
+
+@_settings(120)
+@given(query=QUERIES, user=st.sampled_from(EXAMPLE_USERS))
+async def test_random_documents_answer_alike_on_the_example_world(
+    example_services: Services, query: str, user: str
+) -> None:
+    await assert_same_answers(example_services, user, query, {})
+
+
+@pytest.mark.parametrize("user", EXAMPLE_USERS)
+@pytest.mark.parametrize("names", [True, False])
+async def test_every_nested_list_answers_alike(
+    example_services: Services, user: str, names: bool
+) -> None:
+    variables = {"first": 60, "names": names, "skipEvents": not names}
+    await assert_same_answers(example_services, user, EVERY_LIST, variables)
+
+
+@pytest.mark.parametrize("user", EXAMPLE_USERS)
+async def test_lookups_and_errors_answer_alike(example_services: Services, user: str) -> None:
+    for customer, event in [("c1", "e1"), ("c2", "e5"), ("nobody", "e2"), ("c40", "nothing")]:
+        await assert_same_answers(example_services, user, LOOKUPS, {"c": customer, "e": event})
+    # Errors at the root: first out of range, a malformed hetu, a REPORTER's name search.
+    for query in (
+        "{ customers(first: 0) { totalCount } me { id } }",
+        '{ customers(ssn: "nonsense") { totalCount } }',
+        '{ customers(name: "a") { edges { node { id } } } }',
+        '{ a: customer(id: "c1") { id } b: customers(after: "garbage") { totalCount } }',
+    ):
+        await assert_same_answers(example_services, user, query, {})
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "executor"),
+    [
+        (EVERY_LIST, {"first": 5, "names": True, "skipEvents": False}, "batched"),
+        (LOOKUPS, {"c": "c1", "e": "e1"}, "batched"),
+        ("{ __schema { queryType { name } } }", {}, "graphql-core"),
+        ('{ customer(id: "c1") { copayStatement(service: "s1", from: "2026-01-01", '
+         'to: "2026-12-31") { totalCopay } } }', {}, "graphql-core"),
+        ('mutation { deleteEvent(id: "nothing") }', {}, "graphql-core"),
+    ],
+)
+async def test_read_documents_run_batched_and_the_rest_on_graphql_core(
+    example_services: Services, query: str, variables: dict[str, Any], executor: str
+) -> None:
+    """The differential tests above would be vacuous if nothing were planned."""
+    before = EXECUTIONS.copy()
+    await _answer(example_services, BATCHED, "u10", query, variables)
+    assert EXECUTIONS - before == {executor: 1}
+
+
+@_settings(12)
+@given(case=worlds())
+async def test_every_nested_list_answers_alike_over_random_worlds(
+    engine: AsyncEngine, case: tuple[dict[str, Any], date]
+) -> None:
+    world, today = case
+    await load_world(engine, world)
+    services = _services(engine, today)
+    variables = {"first": 500, "names": True, "skipEvents": False}
+    for user in (u["id"] for u in world["users"]):
+        await assert_same_answers(services, user, EVERY_LIST, variables)
