@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import time
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -305,11 +304,9 @@ def test_at_least_one_customer() -> None:
         demo_world(TODAY, customers=0)
 
 
-def test_large_world_scales() -> None:
-    started = time.perf_counter()
+def test_a_large_world_is_valid() -> None:
+    # No wall-clock bound here: times are for the benchmarks, never for tests.
     raw = large_world(TODAY, customers=5000, seed=99)
     w = validate_world(raw)
-    elapsed = time.perf_counter() - started
     assert len(w.customers) == 5000
     assert len(w.events) > 20000
-    assert elapsed < 20, elapsed

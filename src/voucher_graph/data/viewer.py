@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Team, TeamMember, TeamService, User
@@ -49,41 +49,49 @@ class Viewer:
 POLICY_ATTRIBUTES = ("role", "provider_id", "organizer_id", "grants", "window_start")
 
 
+# The user left-joined to its teams' services: built once, the user id a parameter (a
+# reused statement keeps its SQLAlchemy cache key; see loaders.Prepared).
+_USER_ID: BindParameter[str] = bindparam("user_id")
+_GRANTS = (
+    select(TeamMember.user_id, Team.organizer_id, TeamService.service_id)
+    .join(Team, Team.id == TeamMember.team_id)
+    .join(TeamService, TeamService.team_id == Team.id)
+    .where(TeamMember.user_id == _USER_ID)
+    .subquery()
+)
+_VIEWER = (
+    select(
+        User.id,
+        User.name,
+        User.role,
+        User.provider_id,
+        User.organizer_id,
+        _GRANTS.c.organizer_id.label("grant_organizer_id"),
+        _GRANTS.c.service_id.label("grant_service_id"),
+    )
+    .outerjoin(_GRANTS, _GRANTS.c.user_id == User.id)
+    .where(User.id == _USER_ID)
+)
+
+
 async def load_viewer(
     session: AsyncSession, user_id: str, *, today: date, window_start: date
 ) -> Viewer | None:
     """The user with its team grants, or None for an unknown id.
 
-    One statement: the user left-joined to its teams' services. Read on every request,
-    never cached: a revoked team membership takes effect at once.
+    One statement. Read on every request, never cached: a revoked team membership
+    takes effect at once.
     """
-    grant = (
-        select(TeamMember.user_id, Team.organizer_id, TeamService.service_id)
-        .join(Team, Team.id == TeamMember.team_id)
-        .join(TeamService, TeamService.team_id == Team.id)
-        .where(TeamMember.user_id == user_id)
-        .subquery()
-    )
-    rows = (
-        await session.execute(
-            select(
-                User.id,
-                User.name,
-                User.role,
-                User.provider_id,
-                User.organizer_id,
-                grant.c.organizer_id,
-                grant.c.service_id,
-            )
-            .outerjoin(grant, grant.c.user_id == User.id)
-            .where(User.id == user_id)
-        )
-    ).all()
+    rows = (await session.execute(_VIEWER, {"user_id": user_id})).all()
     if not rows:
         return None
     user = rows[0]
     grants = sorted(
-        {Grant(organizer_id=r[5], service_id=r[6]) for r in rows if r[5] is not None},
+        {
+            Grant(organizer_id=r.grant_organizer_id, service_id=r.grant_service_id)
+            for r in rows
+            if r.grant_organizer_id is not None
+        },
         key=lambda g: (g.organizer_id, g.service_id),
     )
     return Viewer(
