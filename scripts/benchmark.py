@@ -25,7 +25,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from voucher_graph.app import create_app
+from voucher_graph.app import create_app, tune_garbage_collector
 from voucher_graph.auth import issue_token
 from voucher_graph.data.engine import StatementCounter, create_engine, session_factory
 from voucher_graph.data.migrate import upgrade
@@ -89,6 +89,8 @@ async def run(args: argparse.Namespace) -> None:
         counter = StatementCounter(engine)
         settings = Settings(database_url=url, jwt_secret=SECRET, today=today)
         app = create_app(settings, engine=engine)
+        # What the server's lifespan does at start-up (ASGITransport sends no lifespan).
+        tune_garbage_collector()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             print(f"{'user':<12} {'first':>5} {'rows':>5} {'stmts':>5} {'bytes':>9} "

@@ -15,6 +15,7 @@ from typing import Any
 from ..data.loaders import EventsKey, ReservationsKey
 from . import event_facts
 from .context import Context
+from .enums import EventStatus
 from .executor import BatchedField, Registry
 from .types import (
     BalancePurchasingPower,
@@ -130,6 +131,12 @@ async def _derive_missing(ctx: Context, events: Sequence[Event]) -> None:
             event.derived = facts
 
 
+def _derived(pick: Any) -> BatchedField:
+    """A derived Event field, read from the facts `_derive_missing` made for the level
+    (the same values the Event resolvers return, without a closure per event)."""
+    return BatchedField(resolve=lambda _ctx, events, _args: [pick(e.derived) for e in events])
+
+
 def _b(resolve: Any) -> BatchedField:
     return BatchedField(resolve=resolve)
 
@@ -150,6 +157,13 @@ REGISTRY = Registry(
         ("PurchasingPowerContent", "usedUnits"): _b(_used_units),
         ("Reservation", "content"): _b(_content_by_row),
         ("Event", "content"): _b(_content_by_row),
+        ("Event", "status"): _derived(lambda d: EventStatus(d.status)),
+        ("Event", "settlementDate"): _derived(lambda d: d.settlement_date),
+        ("Event", "price"): _derived(lambda d: d.amounts.price),
+        ("Event", "voucherShare"): _derived(lambda d: d.amounts.voucher_share),
+        ("Event", "copay"): _derived(lambda d: d.amounts.copay),
+        ("Event", "editable"): _derived(lambda d: d.editable),
+        ("Event", "deletable"): _derived(lambda d: d.deletable),
     },
     prepare={"Event": _derive_missing},
 )

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from types import GeneratorType
 from typing import Any
 
 from graphql import (
@@ -249,13 +250,20 @@ class _Planner:
         return _call_per_object(resolver), args
 
 
-_PLAIN_TYPES = frozenset({str, int, bool, float, type(None), list, dict, tuple})
+_AWAITABLE_TYPES: dict[type, bool] = {}
 
 
 def _is_awaitable(value: Any) -> bool:
-    # inspect.isawaitable, with the common plain values answered by one set lookup:
-    # this runs once for every value a resolver returns.
-    return type(value) not in _PLAIN_TYPES and inspect.isawaitable(value)
+    # inspect.isawaitable, answered per type from a memo for the types that never are
+    # (str, Decimal, date, our objects...): this runs for every value a resolver returns.
+    kind = type(value)
+    known = _AWAITABLE_TYPES.get(kind)
+    if known is None:
+        # Generators may be awaitable case by case; anything else is by its type.
+        if isinstance(value, GeneratorType):
+            return inspect.isawaitable(value)
+        known = _AWAITABLE_TYPES[kind] = inspect.isawaitable(value)
+    return known
 
 
 def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
