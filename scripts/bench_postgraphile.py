@@ -8,10 +8,12 @@
 The database is created when missing and its data REPLACED: the seeded demo world goes
 into the `public` schema for voucher-graph (as in scripts/benchmark.py), and the same
 world into PostGraphile's own plain tables in schema `pgl`. There, row-level security
-says who sees what, written from DOMAIN.md as SQL views over `pgl` (schema
-`pgl_private`, read with the views' owner's rights, so the policies do not recurse);
-the script checks, page by page and customer by customer, that both servers list the
-same customers and the same nested purchasing powers, reservations and events.
+says who sees what, written from DOMAIN.md as SQL views (scripts/postgraphile/pgl.sql),
+by default materialized per user at load time (`--visibility live`: evaluated per
+statement). The script checks, page by page and customer by customer, that both
+servers list the same customers and the same nested purchasing powers, reservations
+and events. JIT is switched off for the database, for both servers (`--jit on` keeps
+it): PostgreSQL 15 spends about a second compiling each large PostGraphile statement.
 
 Both servers run for real on 127.0.0.1: `voucher-graph serve --workers 2` and one
 PostGraphile process (installed with npm into scripts/postgraphile/node_modules on the
@@ -123,126 +125,8 @@ def ours_full(first: int) -> str:
 
 # ---------------------------------------------------------------------------- the data
 
-PGL_DDL = f"""
-DROP SCHEMA IF EXISTS {PGL} CASCADE;
-DROP SCHEMA IF EXISTS {PRIVATE} CASCADE;
-CREATE SCHEMA {PGL};
-CREATE SCHEMA {PRIVATE};
-
-CREATE TABLE {PGL}.services (
-  id text COLLATE "C" PRIMARY KEY, organizer_id text COLLATE "C" NOT NULL, name text NOT NULL);
-CREATE TABLE {PGL}.contents (
-  id text COLLATE "C" PRIMARY KEY,
-  service_id text COLLATE "C" NOT NULL REFERENCES {PGL}.services,
-  name text NOT NULL, unit text NOT NULL);
-CREATE TABLE {PGL}.customers (
-  id text COLLATE "C" PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL,
-  ssn text NOT NULL UNIQUE,
-  first_name_lower text COLLATE "C" NOT NULL, last_name_lower text COLLATE "C" NOT NULL);
-CREATE TABLE {PGL}.customer_numbers (
-  provider_id text COLLATE "C" NOT NULL,
-  customer_id text COLLATE "C" NOT NULL REFERENCES {PGL}.customers,
-  number text NOT NULL, PRIMARY KEY (provider_id, customer_id));
-CREATE TABLE {PGL}.purchasing_powers (
-  id text COLLATE "C" PRIMARY KEY, kind text NOT NULL,
-  customer_id text COLLATE "C" NOT NULL REFERENCES {PGL}.customers,
-  organizer_id text COLLATE "C" NOT NULL,
-  service_id text COLLATE "C" NOT NULL REFERENCES {PGL}.services,
-  voucher_number text NOT NULL UNIQUE, valid_from date NOT NULL, valid_to date NOT NULL,
-  granted_amount numeric);
-CREATE TABLE {PGL}.purchasing_power_contents (
-  purchasing_power_id text COLLATE "C" NOT NULL REFERENCES {PGL}.purchasing_powers,
-  content_id text COLLATE "C" NOT NULL REFERENCES {PGL}.contents,
-  unit_value numeric NOT NULL, granted_units numeric NOT NULL,
-  PRIMARY KEY (purchasing_power_id, content_id));
-CREATE TABLE {PGL}.reservations (
-  id text COLLATE "C" PRIMARY KEY,
-  purchasing_power_id text COLLATE "C" NOT NULL REFERENCES {PGL}.purchasing_powers,
-  customer_id text COLLATE "C" NOT NULL REFERENCES {PGL}.customers,
-  content_id text COLLATE "C" NOT NULL REFERENCES {PGL}.contents,
-  provider_id text COLLATE "C" NOT NULL, valid_from date NOT NULL, valid_to date);
-CREATE TABLE {PGL}.events (
-  id text COLLATE "C" PRIMARY KEY,
-  purchasing_power_id text COLLATE "C" NOT NULL REFERENCES {PGL}.purchasing_powers,
-  customer_id text COLLATE "C" NOT NULL REFERENCES {PGL}.customers,
-  content_id text COLLATE "C" NOT NULL REFERENCES {PGL}.contents,
-  provider_id text COLLATE "C" NOT NULL, service_date date NOT NULL,
-  units numeric NOT NULL, unit_price numeric NOT NULL, description text NOT NULL,
-  status text NOT NULL, recorded_on date NOT NULL, approved_on date,
-  deleted boolean NOT NULL);
-
-CREATE INDEX ON {PGL}.contents (service_id);
-CREATE INDEX ON {PGL}.customers (last_name_lower, first_name_lower, id);
-CREATE INDEX ON {PGL}.customer_numbers (customer_id);
-CREATE INDEX ON {PGL}.purchasing_powers (customer_id);
-CREATE INDEX ON {PGL}.purchasing_powers (service_id);
-CREATE INDEX ON {PGL}.purchasing_powers (organizer_id, service_id);
-CREATE INDEX ON {PGL}.purchasing_power_contents (content_id);
-CREATE INDEX ON {PGL}.reservations (customer_id);
-CREATE INDEX ON {PGL}.reservations (purchasing_power_id);
-CREATE INDEX ON {PGL}.reservations (provider_id);
-CREATE INDEX ON {PGL}.reservations (content_id);
-CREATE INDEX ON {PGL}.events (customer_id, service_date);
-CREATE INDEX ON {PGL}.events (purchasing_power_id);
-CREATE INDEX ON {PGL}.events (provider_id);
-CREATE INDEX ON {PGL}.events (content_id);
-
--- Who is asking: not exposed by PostGraphile (only schema {PGL} is).
-CREATE TABLE {PRIVATE}.users (
-  id text COLLATE "C" PRIMARY KEY, role text NOT NULL,
-  provider_id text COLLATE "C", organizer_id text COLLATE "C");
-CREATE TABLE {PRIVATE}.grants (
-  user_id text COLLATE "C" NOT NULL, organizer_id text COLLATE "C" NOT NULL,
-  service_id text COLLATE "C" NOT NULL, PRIMARY KEY (user_id, organizer_id, service_id));
-CREATE TABLE {PRIVATE}.config (window_start date NOT NULL);
-
-CREATE FUNCTION {PRIVATE}.viewer_id() RETURNS text LANGUAGE sql STABLE
-  AS $$ SELECT nullif(current_setting('jwt.claims.sub', true), '') $$;
-
--- Rules B and C: the purchasing powers a user manages.
-CREATE VIEW {PRIVATE}.managed AS
-  SELECT g.user_id, pp.id AS pp_id, pp.customer_id
-    FROM {PRIVATE}.grants g JOIN {PGL}.purchasing_powers pp
-      ON pp.organizer_id = g.organizer_id AND pp.service_id = g.service_id
-  UNION ALL
-  SELECT u.id, pp.id, pp.customer_id
-    FROM {PRIVATE}.users u JOIN {PGL}.purchasing_powers pp ON pp.organizer_id = u.organizer_id
-   WHERE u.role = 'ADMIN';
--- Who sees which customer: rule A (events, reservations of the provider in the window),
--- then B and C.
-CREATE VIEW {PRIVATE}.visible_customers AS
-  SELECT u.id AS user_id, e.customer_id
-    FROM {PRIVATE}.users u JOIN {PGL}.events e ON e.provider_id = u.provider_id
-   WHERE NOT e.deleted AND e.service_date >= (SELECT window_start FROM {PRIVATE}.config)
-  UNION ALL
-  SELECT u.id, r.customer_id
-    FROM {PRIVATE}.users u JOIN {PGL}.reservations r ON r.provider_id = u.provider_id
-   WHERE r.valid_to IS NULL OR r.valid_to >= (SELECT window_start FROM {PRIVATE}.config)
-  UNION ALL
-  SELECT user_id, customer_id FROM {PRIVATE}.managed;
--- The purchasing powers in a visible customer's lists.
-CREATE VIEW {PRIVATE}.listed_purchasing_powers AS
-  SELECT u.id AS user_id, r.purchasing_power_id AS pp_id
-    FROM {PRIVATE}.users u JOIN {PGL}.reservations r ON r.provider_id = u.provider_id
-  UNION ALL
-  SELECT u.id, e.purchasing_power_id
-    FROM {PRIVATE}.users u JOIN {PGL}.events e ON e.provider_id = u.provider_id
-   WHERE NOT e.deleted
-  UNION ALL
-  SELECT user_id, pp_id FROM {PRIVATE}.managed;
-"""
-
-
-MATERIALIZED = f"""
-CREATE TABLE {PRIVATE}.visible_customers_set AS
-  SELECT DISTINCT user_id, customer_id FROM {PRIVATE}.visible_customers;
-ALTER TABLE {PRIVATE}.visible_customers_set ADD PRIMARY KEY (user_id, customer_id);
-CREATE TABLE {PRIVATE}.managed_set AS SELECT DISTINCT user_id, pp_id FROM {PRIVATE}.managed;
-ALTER TABLE {PRIVATE}.managed_set ADD PRIMARY KEY (user_id, pp_id);
-CREATE TABLE {PRIVATE}.listed_purchasing_powers_set AS
-  SELECT DISTINCT user_id, pp_id FROM {PRIVATE}.listed_purchasing_powers;
-ALTER TABLE {PRIVATE}.listed_purchasing_powers_set ADD PRIMARY KEY (user_id, pp_id);
-"""
+PGL_SQL = NODE_DIR / "pgl.sql"  # the tables and the rule views
+PRECOMPUTED_SQL = NODE_DIR / "pgl_precomputed.sql"  # the views materialized per user
 
 
 def pgl_policies(role: str, visibility: str) -> str:
@@ -378,7 +262,7 @@ async def prepare(args: argparse.Namespace) -> None:
     connection = await asyncpg.connect(args.database_url)
     try:
         async with connection.transaction():
-            await connection.execute(PGL_DDL)
+            await connection.execute(PGL_SQL.read_text(encoding="utf-8"))
             for table, rows in pgl_rows(world).items():
                 schema, name = table.split(".")
                 await connection.copy_records_to_table(name, schema_name=schema, records=rows)
@@ -386,7 +270,7 @@ async def prepare(args: argparse.Namespace) -> None:
                 f"INSERT INTO {PRIVATE}.config VALUES ($1)", window_start(today)
             )
             if args.visibility == "precomputed":
-                await connection.execute(MATERIALIZED)
+                await connection.execute(PRECOMPUTED_SQL.read_text(encoding="utf-8"))
             await connection.execute(pgl_policies(args.pgl_role, args.visibility))
         await connection.execute("ANALYZE")
         # PostgreSQL's JIT compiles PostGraphile's one large statement per request for
@@ -531,6 +415,8 @@ def check_same(ours: Side, theirs: Side, tokens: dict[str, str]) -> tuple[list[s
                 if x != y:
                     problems.append(f"{user} page {page}: ours {x} theirs {y}")
             more = mine["pageInfo"]["hasNextPage"]
+            if more != other["pageInfo"]["hasNextPage"]:
+                problems.append(f"{user} page {page}: hasNextPage differs")
             if more != other["pageInfo"]["hasNextPage"] or not more:
                 break
             page += 1
@@ -805,7 +691,8 @@ def main() -> int:
 
             print(f"full nested pages, {args.samples} samples per case, alternating sides:")
             pages = measure_pages(sides, tokens, args.samples)
-            print(f"small query: {args.seconds:g} s per side in two alternating halves ...")
+            print(f"small query: {args.seconds:g} s per side in two alternating halves, "
+                  + ("autocannon" if with_theirs else "asyncio + httpx (no Node)") + " ...")
             loads = measure_small(sides, tokens[SMALL_USER], ids, args.seconds, args.clients,
                                   use_node=with_theirs)
         finally:
