@@ -36,6 +36,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -321,6 +322,13 @@ def start_theirs(args: argparse.Namespace, log: IO[bytes]) -> subprocess.Popen[b
            "PORT": str(args.postgraphile_port), "NODE_ENV": "production"}
     return subprocess.Popen(["node", str(NODE_DIR / "server.js")], env=env,
                             stdout=subprocess.DEVNULL, stderr=log)
+
+
+def ensure_free(port: int) -> None:
+    """Refuse a port something already listens on: we would measure that server."""
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise SystemExit(f"{HOST}:{port} is already in use; pick another port")
 
 
 def wait_ready(name: str, url: str, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -651,6 +659,10 @@ def main() -> int:
     if with_theirs:
         install_postgraphile()
 
+    ensure_free(args.port)
+    if with_theirs:
+        ensure_free(args.postgraphile_port)
+    load_at_start = os.getloadavg()[0]
     asyncio.run(prepare(args))
     if args.prepare_only:
         return 0
@@ -692,13 +704,16 @@ def main() -> int:
             print(f"full nested pages, {args.samples} samples per case, alternating sides:")
             pages = measure_pages(sides, tokens, args.samples)
             print(f"small query: {args.seconds:g} s per side in two alternating halves, "
-                  + ("autocannon" if with_theirs else "asyncio + httpx (no Node)") + " ...")
+                  + ("autocannon" if with_theirs else "asyncio + httpx") + " ...")
             loads = measure_small(sides, tokens[SMALL_USER], ids, args.seconds, args.clients,
                                   use_node=with_theirs)
         finally:
             for server in servers:
                 stop(server)
     report(pages, loads, statements_from_log(ours_log), args.clients)
+    # Other processes slow both servers; alternating keeps the ratios fair, not the times.
+    print(f"machine: {os.cpu_count()} cores, load average {load_at_start:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end")
     return 1 if problems else 0
 
 
