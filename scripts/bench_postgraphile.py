@@ -312,7 +312,8 @@ def install_postgraphile() -> None:
     ).is_dir():
         return
     print("installing PostGraphile v4 and autocannon with npm ...")
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel", "error"],
+    # `npm ci` installs exactly package-lock.json and leaves it unchanged.
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel", "error"],
                    cwd=NODE_DIR, check=True)
 
 
