@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, make_api
 
 from voucher_graph.data.engine import StatementCounter, session_factory
-from voucher_graph.data.generate import WideViewer, clear_world, generate_world
+from voucher_graph.data.generate import WideViewer, clear_world, generate_world, table_columns
 from voucher_graph.data.names import name_words
 from voucher_graph.data.writer import customer_row
 from voucher_graph.domain.hetu import parse_hetu
 from voucher_graph.world.model import ROLES, WORKFLOW_STATUSES
-from voucher_graph.world.synthetic import COLUMNS, SyntheticWorld
+from voucher_graph.world.synthetic import SyntheticWorld
 from voucher_graph.world.validate import validate_world
 
 CUSTOMERS = 300
@@ -43,13 +43,6 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _table_columns() -> dict[str, tuple[str, ...]]:
-    columns = dict(COLUMNS)
-    columns["customers"] = tuple(customer_row("", "", "", ""))
-    columns["customer_name_words"] = ("customer_id", "word")
-    return columns
-
-
 def expected_rows(world: SyntheticWorld) -> Rows:
     """What generate must write, from the pure generator alone (no database)."""
     rows: Rows = defaultdict(list)
@@ -64,13 +57,13 @@ def expected_rows(world: SyntheticWorld) -> Rows:
                     rows["customer_name_words"] += [(c_id, w) for w in name_words(first, last)]
             else:
                 rows[table] += block_rows
-    return {table: sorted(tuple(map(_plain, r)) for r in rows[table]) for table in _table_columns()}
+    return {table: sorted(tuple(map(_plain, r)) for r in rows[table]) for table in table_columns()}
 
 
 async def database_rows(engine: AsyncEngine) -> Rows:
     rows: Rows = {}
     async with engine.connect() as connection:
-        for table, columns in _table_columns().items():
+        for table, columns in table_columns().items():
             result = await connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}"))
             rows[table] = sorted(tuple(map(_plain, row)) for row in result)
     return rows
@@ -83,11 +76,13 @@ def checksum(rows: Rows) -> str:
     return digest.hexdigest()
 
 
-async def generate(engine: AsyncEngine, customers: int, seed: int) -> list[WideViewer]:
+async def generate(
+    engine: AsyncEngine, customers: int, seed: int, *, separate_process: bool = False
+) -> list[WideViewer]:
     world = SyntheticWorld(customers, seed, TODAY)
     async with session_factory(engine)() as session, session.begin():
         await clear_world(session)
-        return await generate_world(session, world)
+        return await generate_world(session, world, separate_process=separate_process)
 
 
 # -- the pure generator --------------------------------------------------------------------
@@ -122,9 +117,11 @@ async def test_database_holds_exactly_the_generated_rows(engine: AsyncEngine) ->
     assert written == expected_rows(SyntheticWorld(CUSTOMERS, 7, TODAY))
     await generate(engine, CUSTOMERS, 8)
     other = checksum(await database_rows(engine))
-    await generate(engine, CUSTOMERS, 7)
+    # Made in a child process while the parent writes: the same rows again.
+    viewers = await generate(engine, CUSTOMERS, 7, separate_process=True)
     again = checksum(await database_rows(engine))
     assert again == checksum(written) != other
+    assert viewers == await generate(engine, CUSTOMERS, 7)
 
 
 async def read_world(engine: AsyncEngine) -> dict[str, Any]:

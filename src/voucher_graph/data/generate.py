@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Sequence
+import traceback
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..world.synthetic import COLUMNS, SyntheticWorld
+from ..world.synthetic import CHUNK, COLUMNS, Row, SyntheticWorld
 from . import models as m
 from .names import name_words
 from .writer import TABLES_CHILD_FIRST, customer_row, derive_tables
 
 Progress = Callable[[str], None]
 ROLES = ("RECORDER", "REPORTER", "STAFF", "ADMIN")
+NAME_WORDS = m.CustomerNameWord.__tablename__
 # SQLite binds at most 32,766 parameters per statement; executemany has no such limit,
 # but smaller batches keep memory flat.
 SQLITE_BATCH = 5000
@@ -47,19 +52,24 @@ async def clear_world(session: AsyncSession) -> None:
 
 
 async def generate_world(
-    session: AsyncSession, world: SyntheticWorld, progress: Progress | None = None
+    session: AsyncSession,
+    world: SyntheticWorld,
+    progress: Progress | None = None,
+    *,
+    separate_process: bool | None = None,
 ) -> list[WideViewer]:
     """Write `world` into an empty database; the caller owns the transaction.
 
     Returns, per role, up to three users who see many customers (each of another
-    provider or organizer), most first.
+    provider or organizer), most first. `separate_process` makes the rows in a child
+    process while this one writes them; by default on PostgreSQL for big worlds.
     """
     say = progress or (lambda _line: None)
     began = time.monotonic()
     postgres = await _is_postgres(session)
     writer: _Writer = _CopyWriter(session) if postgres else _BatchWriter(session)
-    customer_columns = tuple(customer_row("", "", "", ""))
-    tables = [*COLUMNS, m.CustomerNameWord.__tablename__]
+    columns = table_columns()
+    tables = list(columns)
     if postgres:
         saved = await _drop_constraints(session, tables)
     for table in COLUMNS:
@@ -68,23 +78,14 @@ async def generate_world(
     say(f"organizers, providers, services, users, teams written ({_since(began)})")
     done = 0
     counts: dict[str, int] = {}
-    for block in world.chunks():
-        customers = block["customers"]
-        await writer.write(
-            "customers",
-            customer_columns,
-            [tuple(customer_row(*row).values()) for row in customers],  # type: ignore[arg-type]
-        )
-        await writer.write(
-            "customer_name_words",
-            ("customer_id", "word"),
-            [(row[0], word) for row in customers for word in name_words(row[1], row[2])],  # type: ignore[arg-type]
-        )
+    if separate_process is None:
+        separate_process = postgres and world.customers > CHUNK
+    blocks = _blocks_from_child(world) if separate_process else _blocks(world)
+    async for block in blocks:
         for table, rows in block.items():
-            if table != "customers":
-                await writer.write(table, COLUMNS[table], rows)
+            await writer.write(table, columns[table], rows)
             counts[table] = counts.get(table, 0) + len(rows)
-        done += len(customers)
+        done += len(block["customers"])
         say(
             f"customers {done:,}/{world.customers:,}: {counts.get('purchasing_powers', 0):,}"
             f" purchasing powers, {counts.get('reservations', 0):,} reservations,"
@@ -99,6 +100,66 @@ async def generate_world(
         await session.execute(text(f"ANALYZE {', '.join(tables)}"))
     say(f"written ({_since(began)})")
     return wide_viewers(world)
+
+
+def table_columns() -> dict[str, tuple[str, ...]]:
+    """Every table generate writes, with its columns, parents first."""
+    columns = dict(COLUMNS)
+    columns["customers"] = tuple(customer_row("", "", "", ""))
+    columns[NAME_WORDS] = ("customer_id", "word")
+    return columns
+
+
+def with_derived_rows(block: dict[str, list[Row]]) -> dict[str, list[Row]]:
+    """A block with the customers' ordering keys and name words, as the loader derives them."""
+    customers = block["customers"]
+    derived: dict[str, list[Row]] = {
+        "customers": [tuple(customer_row(*row).values()) for row in customers],  # type: ignore[arg-type]
+        NAME_WORDS: [
+            (row[0], word) for row in customers for word in name_words(str(row[1]), str(row[2]))
+        ],
+    }
+    return {**block, **derived}
+
+
+async def _blocks(world: SyntheticWorld) -> AsyncIterator[dict[str, list[Row]]]:
+    for block in world.chunks():
+        yield with_derived_rows(block)
+
+
+def _produce(customers: int, seed: int, today: date, queue: Any) -> None:
+    """In a child process: make the blocks and pass them on, then the tally."""
+    try:
+        world = SyntheticWorld(customers, seed, today)
+        for block in world.chunks():
+            queue.put(("block", with_derived_rows(block)))
+        queue.put(("done", world.tally))
+    except BaseException:  # the parent must hear of it, not wait forever
+        queue.put(("error", traceback.format_exc()))
+
+
+async def _blocks_from_child(world: SyntheticWorld) -> AsyncIterator[dict[str, list[Row]]]:
+    context = multiprocessing.get_context("spawn")  # no forking of a process with threads
+    queue = context.Queue(maxsize=3)  # a few blocks ahead, so memory stays flat
+    child = context.Process(
+        target=_produce, args=(world.customers, world.seed, world.today, queue), daemon=True
+    )
+    child.start()
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            kind, payload = await loop.run_in_executor(None, queue.get)
+            if kind == "block":
+                yield payload
+            elif kind == "done":
+                world.tally = payload
+                return
+            else:
+                raise RuntimeError(f"generating failed in the child process:\n{payload}")
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
 
 
 def wide_viewers(world: SyntheticWorld) -> list[WideViewer]:
