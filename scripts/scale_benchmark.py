@@ -129,6 +129,7 @@ class Case:
     sql_ms: float = 0.0
     total: int = 0
     same: bool = False
+    runs: int = 0
 
 
 @dataclass
@@ -194,15 +195,24 @@ def viewers_of(size: int, seed: int, today: date) -> dict[str, str]:
     return found
 
 
-async def timed(run: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, Any]:
-    """p50 milliseconds over `runs` runs after one warm-up, and the last answer."""
+async def timed(
+    run: Callable[[], Awaitable[Any]], runs: int, budget_s: float
+) -> tuple[float, int, Any]:
+    """p50 milliseconds, the number of timed runs and the last answer.
+
+    The first run warms caches and is not counted, unless it took over a second (then
+    caches are not what matters). Stops early, after at least 3 runs, once the runs
+    took `budget_s` seconds: at 1M a slow case would otherwise take many minutes.
+    """
+    began = time.perf_counter()
     answer = await run()
-    timings = []
-    for _ in range(runs):
+    first = (time.perf_counter() - began) * 1000
+    timings = [first] if first > 1000 else []
+    while len(timings) < runs and (len(timings) < 3 or sum(timings) < budget_s * 1000):
         began = time.perf_counter()
         answer = await run()
         timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings), answer
+    return statistics.median(timings), len(timings), answer
 
 
 async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
@@ -286,10 +296,12 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 for query, (variables, statement, extra) in plans.items():
                     print(f"  {label(size)} {role} {query} ...", end="", flush=True)
 
-                    api_ms, answer = await timed(partial(api, variables), args.runs)
+                    api_ms, api_runs, answer = await timed(
+                        partial(api, variables), args.runs, args.budget
+                    )
                     by_hand = partial(sql.fetch, statement, key, start, *extra)
-                    sql_ms, rows = await timed(by_hand, args.runs)
-                    case = Case(role, query, api_ms, sql_ms)
+                    sql_ms, sql_runs, rows = await timed(by_hand, args.runs, args.budget)
+                    case = Case(role, query, api_ms, sql_ms, runs=min(api_runs, sql_runs))
                     if "error" not in answer:
                         case.total = answer["totalCount"]
                         api_ids = [edge["node"]["id"] for edge in answer["edges"]]
@@ -302,7 +314,11 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                     else:
                         print(f" API error: {answer['error']}", end="")
                     result.cases[(role, query)] = case
-                    print(f" api {api_ms:.1f} ms, sql {sql_ms:.1f} ms", flush=True)
+                    print(
+                        f" api {api_ms:.1f} ms, sql {sql_ms:.1f} ms (p50 of {case.runs}+ runs),"
+                        f" totalCount {case.total:,}, same answer: {case.same}",
+                        flush=True,
+                    )
     finally:
         await sql.close()
         await engine.dispose()
@@ -364,6 +380,9 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=20, help="timed runs per case (20)")
+    parser.add_argument(
+        "--budget", type=float, default=60, help="seconds per case before stopping early (60)"
+    )
     parser.add_argument("--today", default="2026-11-26", help="the date taken as today")
     asyncio.run(run(parser.parse_args()))
 
