@@ -35,8 +35,8 @@ from voucher_graph.domain.dates import window_start
 from voucher_graph.domain.hetu import make_hetu
 from voucher_graph.world.validate import business_id_check_digit
 
-# Customers per block; each block draws from its own part of one random stream, so the
-# rows do not depend on how the writer batches them.
+# Customers per block. Each block has its own random stream (seeded by the seed and its
+# first customer); blocks are made in order, as hetu and customer numbers must stay unique.
 CHUNK = 5000
 YEARS = 5
 
@@ -217,6 +217,7 @@ class Tally:
 class _Service:
     id: str
     organizer: int
+    kind: int  # index into SERVICE_TYPES
     contents: tuple[tuple[str, str], ...]  # (content id, unit)
 
 
@@ -243,7 +244,6 @@ class SyntheticWorld:
         self.services_of: dict[int, list[int]] = {}  # organizer -> service indexes
         self.service_weights: dict[int, list[float]] = {}
         self.markets: list[Market] = []
-        self.content_units: dict[str, str] = {}
         self.staff_of_service: dict[str, tuple[str, ...]] = {}
         self.admins_of: dict[int, tuple[str, ...]] = {}
         self.organizer_weights = _skew(self.organizer_count, 0.8)
@@ -277,15 +277,11 @@ class SyntheticWorld:
                 for index, (content_name, unit) in enumerate(contents, start=1):
                     content_id = f"{service_id}-k{index}"
                     rows["contents"].append((content_id, service_id, content_name, unit))
-                    self.content_units[content_id] = unit
                     content_rows.append((content_id, unit))
                 self.services_of[number].append(len(self.services))
-                self.services.append(_Service(service_id, number, tuple(content_rows)))
+                self.services.append(_Service(service_id, number, kind, tuple(content_rows)))
             self.service_weights[number] = list(
-                itertools.accumulate(
-                    type_weights[int(s.id.rsplit("-s", 1)[1]) - 1]
-                    for s in (self.services[i] for i in self.services_of[number])
-                )
+                itertools.accumulate(type_weights[k] for k in offered)
             )
 
     def _providers(self, rng: random.Random) -> None:
@@ -312,7 +308,7 @@ class SyntheticWorld:
             breadth = 6 if rank <= 3 else rng.randint(1, 4)
             offers.append(set(rng.sample(range(len(SERVICE_TYPES)), breadth)))
         for service in self.services:
-            kind = int(service.id.rsplit("-s", 1)[1]) - 1
+            kind = service.kind
             ranks = [
                 rank
                 for rank in range(1, self.provider_count + 1)
@@ -326,17 +322,13 @@ class SyntheticWorld:
 
     def _users_and_teams(self, rng: random.Random) -> None:
         rows = self.fixed
-        self.provider_users: dict[int, list[tuple[str, str]]] = {}
         for rank in range(1, self.provider_count + 1):
             recorders = max(1, round(8 / rank**0.5))
             reporters = 2 if rank <= 20 else 1
-            users = []
             for number in range(1, recorders + reporters + 1):
                 role = "RECORDER" if number <= recorders else "REPORTER"
                 user_id = f"p{rank}-u{number}"
                 rows["users"].append((user_id, self._person(rng), role, f"p{rank}", None))
-                users.append((user_id, role))
-            self.provider_users[rank] = users
         staff_of: dict[str, list[str]] = {}
         team_number = 0
         for number in range(1, self.organizer_count + 1):
@@ -354,7 +346,7 @@ class SyntheticWorld:
             # One guidance team names the three common services; one team per service
             # besides. The last staff member is in no team.
             plans = [("Palveluohjaus", services[:ALWAYS_OFFERED])]
-            plans += [(f"{_service_name(s.id)} -tiimi", [s]) for s in services]
+            plans += [(f"{SERVICE_TYPES[s.kind][0]} -tiimi", [s]) for s in services]
             members = staff[:-1]
             for index, (name, team_services) in enumerate(plans):
                 team_number += 1
@@ -382,10 +374,6 @@ class SyntheticWorld:
         for start in range(1, self.customers + 1, CHUNK):
             stop = min(self.customers + 1, start + CHUNK)
             yield _Block(self, random.Random(f"{self.seed}:{start}")).build(start, stop)
-
-
-def _service_name(service_id: str) -> str:
-    return SERVICE_TYPES[int(service_id.rsplit("-s", 1)[1]) - 1][0]
 
 
 def _monthly(first: date, last: date, day_of_month: int) -> list[date]:
