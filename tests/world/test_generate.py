@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import TODAY, make_api
+from support import TODAY, is_postgres, make_api
 
 from voucher_graph.data.engine import StatementCounter, session_factory
 from voucher_graph.data.generate import WideViewer, clear_world, generate_world, table_columns
@@ -402,3 +402,25 @@ async def test_command_refuses_data_and_replace_keeps_the_access_log(engine: Asy
     assert checksum(await database_rows(engine)) == checksum(
         expected_rows(SyntheticWorld(30, 2, TODAY))
     )
+
+
+@pytest.mark.skipif(not is_postgres(), reason="the bulk path drops and rebuilds keys on PostgreSQL")
+async def test_keys_indexes_and_foreign_keys_are_rebuilt(engine: AsyncEngine) -> None:
+    schema = (
+        "SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid)"
+        " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+        " UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    async with engine.connect() as connection:
+        before = sorted((await connection.execute(text(schema))).scalars())
+    await generate(engine, 40, 2)
+    async with engine.connect() as connection:
+        after = sorted((await connection.execute(text(schema))).scalars())
+        validated = await connection.scalar(
+            text(
+                "SELECT bool_and(convalidated) FROM pg_constraint"
+                " WHERE connamespace = current_schema()::regnamespace"
+            )
+        )
+    assert any("FOREIGN KEY" in line for line in after)
+    assert after == before and validated
