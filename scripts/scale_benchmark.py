@@ -242,12 +242,17 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                         json={"query": LIST, "variables": {"first": PAGE, **variables}},
                         headers=headers,
                     )
-                    try:
-                        response = await asyncio.wait_for(request, args.timeout)
-                    except TimeoutError:
-                        # The app's statements are shielded from cancellation: stop them.
-                        await sql.execute(CANCEL_OTHERS)
+                    task = asyncio.ensure_future(request)
+                    done, _ = await asyncio.wait({task}, timeout=args.timeout)
+                    if not done:
+                        # The app's statements are shielded from cancellation and a
+                        # cancelled request waits for them: stop them in the database.
+                        while not task.done():
+                            await sql.execute(CANCEL_OTHERS)
+                            await asyncio.wait({task}, timeout=1)
+                        task.exception()  # retrieved: the request failed or was cut short
                         return {"error": f"no answer within {args.timeout:.0f} s"}
+                    response = task.result()
                     body = response.json()
                     if response.status_code != 200 or body.get("errors"):
                         return {"error": response.text[:300]}
