@@ -1,4 +1,4 @@
-"""The `voucher-graph` command: serve, load, token, schema (CONTRACT.md)."""
+"""The `voucher-graph` command: serve, load, token, schema, generate (CONTRACT.md)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("schema", help="print the GraphQL SDL")
 
+    generate = commands.add_parser("generate", help="write a synthetic world of N customers")
+    generate.add_argument("--customers", type=int, required=True)
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--database-url")
+    generate.add_argument("--replace", action="store_true", help="replace existing data")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -52,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_load(settings, args.world, replace=args.replace))
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "generate":
+            if args.database_url:
+                settings = settings.with_changes(database_url=args.database_url)
+            from .cli_generate import run_generate
+
+            return asyncio.run(
+                run_generate(settings, args.customers, args.seed, replace=args.replace)
+            )
     except SettingsError as exc:
         print(f"voucher-graph: {exc}", file=sys.stderr)
         return 2

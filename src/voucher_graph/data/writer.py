@@ -217,6 +217,17 @@ async def write_world(
             for e in world.events
         ),
     )
+    await derive_tables(session)
+
+
+async def derive_tables(session: AsyncSession) -> None:
+    """Fill the tables derived from the base tables, after a world is written.
+
+    The one place where `load` (write_world) and `generate` build derived data from
+    the rows already in the database, in the caller's transaction. Customers' ordering
+    keys and name words are written with the customers (customer_row, name_words);
+    nothing else is derived yet.
+    """
 
 
 def customer_row(id: str, first_name: str, last_name: str, ssn: str) -> dict[str, Any]:

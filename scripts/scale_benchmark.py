@@ -1,0 +1,425 @@
+#!/usr/bin/env python
+"""Flatness at scale: listing and searches through the API against hand-written SQL.
+
+    .venv/bin/python scripts/scale_benchmark.py --sizes 10000,100000,1000000 \\
+        --url-template 'postgresql://postgres@127.0.0.1/vg_gen_{label}'
+
+For each size N (label 10k, 100k, 1m), the database named by the template holds a world
+made by `voucher-graph generate --customers N --seed S` (today fixed with --today). A
+database with exactly N customers is reused; any other is REPLACED by a generated one
+(its access log is kept). Then, for the RECORDER of the biggest provider and the STAFF
+and ADMIN of the biggest organizer, five queries (first page, next page, name search,
+hetu search, voucher search; each with totalCount) run through the whole ASGI app
+(httpx ASGITransport: token, policy, access log) and as the best hand-written SQL for
+the same answer over the base tables, timed with asyncpg. The SQL's page and count are
+checked against the API's. Prints p50 per size, p50 at the largest size ÷ p50 at the
+smallest, and API ÷ SQL.
+
+The hand-written SQL is in VISIBLE and POWER_VISIBLE below, one entry per role: swap
+them when the schema gains a better access path (the persisted access relation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from voucher_graph.app import create_app
+from voucher_graph.auth import issue_token
+from voucher_graph.data.engine import create_engine
+from voucher_graph.domain.dates import window_start
+from voucher_graph.settings import Settings
+from voucher_graph.world.synthetic import SyntheticWorld
+
+SECRET = "scale-benchmark-secret-0123456789-0123456789"
+PAGE = 50
+NAME = "kor"
+ROLES = ("RECORDER", "STAFF", "ADMIN")
+QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
+
+# The customers a viewer sees, as SQL over today's base tables ($1 = provider, organizer
+# or user id, $2 = window start). One per role of the benchmark.
+VISIBLE = {
+    # Rule A: an event in the window, or a reservation not ended before it.
+    "RECORDER": """
+        SELECT customer_id FROM events
+         WHERE provider_id = $1 AND NOT deleted AND service_date >= $2
+        UNION
+        SELECT customer_id FROM reservations
+         WHERE provider_id = $1 AND (valid_to IS NULL OR valid_to >= $2)""",
+    # Rule B: a purchasing power for a service named by one of the user's teams.
+    "STAFF": """
+        SELECT DISTINCT pp.customer_id
+          FROM team_members tm
+          JOIN teams t ON t.id = tm.team_id
+          JOIN team_services ts ON ts.team_id = t.id
+          JOIN purchasing_powers pp
+            ON pp.organizer_id = t.organizer_id AND pp.service_id = ts.service_id
+         WHERE tm.user_id = $1 AND $2::date IS NOT NULL""",
+    # Rule C: a purchasing power granted by the admin's organizer.
+    "ADMIN": """
+        SELECT DISTINCT customer_id FROM purchasing_powers
+         WHERE organizer_id = $1 AND $2::date IS NOT NULL""",
+}
+# Whether the viewer sees purchasing power `pp` (for the voucher search), same parameters.
+POWER_VISIBLE = {
+    "RECORDER": """(
+        EXISTS (SELECT 1 FROM reservations r WHERE r.purchasing_power_id = pp.id
+                AND r.provider_id = $1)
+        OR EXISTS (SELECT 1 FROM events e WHERE e.purchasing_power_id = pp.id
+                   AND e.provider_id = $1 AND NOT e.deleted))""",
+    "STAFF": """EXISTS (
+        SELECT 1 FROM team_members tm JOIN teams t ON t.id = tm.team_id
+          JOIN team_services ts ON ts.team_id = t.id
+         WHERE tm.user_id = $1 AND t.organizer_id = pp.organizer_id
+           AND ts.service_id = pp.service_id)""",
+    "ADMIN": "pp.organizer_id = $1",
+}
+CANCEL_OTHERS = """SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+ WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"""
+ORDER = 'c.last_name_lower COLLATE "C", c.first_name_lower COLLATE "C", c.id COLLATE "C"'
+
+
+def page_sql(role: str, where: str = "TRUE", after: bool = False) -> str:
+    """One statement: the page (PAGE + 1 rows) and the total of the matching visible set."""
+    keyset = (
+        '(c.last_name_lower COLLATE "C", c.first_name_lower COLLATE "C", c.id COLLATE "C")'
+        ' > ($3 COLLATE "C", $4 COLLATE "C", $5 COLLATE "C")'
+        if after
+        else "TRUE"
+    )
+    return f"""
+        WITH visible AS MATERIALIZED ({VISIBLE[role]}),
+        matching AS MATERIALIZED (
+            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
+              FROM customers c JOIN visible v ON v.customer_id = c.id WHERE {where})
+        SELECT t.total, p.id, p.last_name
+          FROM (SELECT count(*) AS total FROM matching) t
+          LEFT JOIN LATERAL (SELECT c.* FROM matching c WHERE {keyset}
+                             ORDER BY {ORDER} LIMIT {PAGE + 1}) p ON TRUE
+         ORDER BY {ORDER.replace("c.", "p.")}"""
+
+
+def point_sql(role: str, where: str) -> str:
+    """A one-row lookup, checked per candidate with EXISTS instead of the whole set."""
+    return f"""
+        SELECT c.id, c.last_name FROM customers c
+         WHERE {where} AND c.id IN (SELECT customer_id FROM ({VISIBLE[role]}) v
+                                     WHERE v.customer_id = c.id)
+         ORDER BY {ORDER}"""
+
+
+@dataclass
+class Case:
+    role: str
+    query: str
+    api_ms: float = 0.0
+    sql_ms: float = 0.0
+    total: int = 0
+    same: bool = False
+    runs: int = 0
+    error: str = ""
+
+
+@dataclass
+class SizeResult:
+    size: int
+    seconds_to_generate: float | None
+    viewers: dict[str, tuple[str, int]] = field(default_factory=dict)  # role -> (user, seen)
+    cases: dict[tuple[str, str], Case] = field(default_factory=dict)
+
+
+LIST = """query($first: Int!, $after: String, $name: String, $ssn: String, $v: String) {
+  customers(first: $first, after: $after, name: $name, ssn: $ssn, voucherNumber: $v) {
+    totalCount pageInfo { endCursor } edges { node { id lastName } }
+  }
+}"""
+
+
+def label(size: int) -> str:
+    if size % 1_000_000 == 0:
+        return f"{size // 1_000_000}m"
+    if size % 1000 == 0:
+        return f"{size // 1000}k"
+    return str(size)
+
+
+async def prepare(url: str, size: int, seed: int, today: date) -> float | None:
+    """Reuse a database holding exactly `size` customers; otherwise generate one."""
+    try:
+        connection = await asyncpg.connect(plain_dsn(url))
+        try:
+            count = await connection.fetchval("SELECT count(*) FROM customers")
+        finally:
+            await connection.close()
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidCatalogNameError):
+        count = None
+    if count == size:
+        print(f"{label(size)}: reusing {url} ({size:,} customers)", flush=True)
+        return None
+    print(f"{label(size)}: generating {size:,} customers into {url} ...", flush=True)
+    began = time.monotonic()
+    command = [sys.executable, "-m", "voucher_graph.cli", "generate", "--customers", str(size),
+               "--seed", str(seed), "--database-url", url, "--replace"]  # fmt: skip
+    env = {**os.environ, "VOUCHER_GRAPH_TODAY": today.isoformat()}
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.monotonic() - began
+
+
+def plain_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def viewers_of(size: int, seed: int, today: date) -> dict[str, str]:
+    """The biggest provider's first RECORDER, the biggest organizer's guidance-team STAFF
+    member and its first ADMIN (by construction of the generator: ranks by size)."""
+    users = SyntheticWorld(size, seed, today).fixed["users"]
+    found: dict[str, str] = {}
+    for user_id, _name, role, provider_id, organizer_id in users:
+        owner = provider_id or organizer_id
+        if owner in ("p1", "o1") and role in ROLES and role not in found:
+            found[str(role)] = str(user_id)
+    return found
+
+
+async def timed(
+    run: Callable[[], Awaitable[Any]], runs: int, budget_s: float, min_runs: int = 3
+) -> tuple[float, int, Any]:
+    """p50 milliseconds, the number of timed runs and the last answer.
+
+    The first run warms caches and is not counted, unless it took over a second (then
+    caches are not what matters). Stops early, after at least 3 runs, once the runs
+    took `budget_s` seconds: at 1M a slow case would otherwise take many minutes.
+    """
+    began = time.perf_counter()
+    answer = await run()
+    first = (time.perf_counter() - began) * 1000
+    if isinstance(answer, dict) and "error" in answer:
+        return float("nan"), 0, answer  # no answer to time
+    timings = [first] if first > 1000 else []
+    while len(timings) < runs and (len(timings) < min_runs or sum(timings) < budget_s * 1000):
+        began = time.perf_counter()
+        answer = await run()
+        timings.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings), len(timings), answer
+
+
+async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
+    today = date.fromisoformat(args.today)
+    generated = await prepare(url, size, args.seed, today)
+    result = SizeResult(size, generated)
+    engine = create_engine(url)
+    app = create_app(Settings(database_url=url, jwt_secret=SECRET, today=today), engine=engine)
+    sql = await asyncpg.connect(plain_dsn(url))
+    start = window_start(today)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for role, user_id in viewers_of(size, args.seed, today).items():
+                headers = {"Authorization": f"Bearer {issue_token(SECRET, user_id)}"}
+                owner = await sql.fetchval(
+                    "SELECT coalesce(provider_id, organizer_id) FROM users WHERE id = $1", user_id
+                )
+                key = user_id if role == "STAFF" else owner
+
+                async def api(variables: dict[str, Any], headers: dict[str, str] = headers) -> Any:
+                    request = client.post(
+                        "/graphql",
+                        json={"query": LIST, "variables": {"first": PAGE, **variables}},
+                        headers=headers,
+                    )
+                    task = asyncio.ensure_future(request)
+                    done, _ = await asyncio.wait({task}, timeout=args.timeout)
+                    if not done:
+                        # The app's statements are shielded from cancellation and a
+                        # cancelled request waits for them: stop them in the database.
+                        while not task.done():
+                            await sql.execute(CANCEL_OTHERS)
+                            await asyncio.wait({task}, timeout=1)
+                        task.exception()  # retrieved: the request failed or was cut short
+                        return {"error": f"no answer within {args.timeout:.0f} s"}
+                    response = task.result()
+                    body = response.json()
+                    if response.status_code != 200 or body.get("errors"):
+                        return {"error": response.text[:300]}
+                    return body["data"]["customers"]
+
+                # The customers to look up come from the SQL side, which always answers.
+                first_rows = await sql.fetch(page_sql(role), key, start)
+                result.viewers[role] = (user_id, first_rows[0]["total"])
+                target = first_rows[min(len(first_rows) - 1, 24)]["id"]
+                ssn = await sql.fetchval("SELECT ssn FROM customers WHERE id = $1", target)
+                voucher = await sql.fetchval(
+                    "SELECT pp.voucher_number FROM purchasing_powers pp WHERE pp.customer_id = $3"
+                    f" AND {POWER_VISIBLE[role]} AND $2::date IS NOT NULL"
+                    " ORDER BY pp.voucher_number LIMIT 1",
+                    key,
+                    start,
+                    target,
+                )
+                after_keys = await sql.fetchrow(
+                    "SELECT last_name_lower, first_name_lower, id FROM customers WHERE id = $1",
+                    first_rows[PAGE - 1]["id"],
+                )
+                first_page = await api({})
+                cursor = None if "error" in first_page else first_page["pageInfo"]["endCursor"]
+                plans: dict[str, tuple[dict[str, Any], str, tuple[Any, ...]]] = {
+                    "list": ({}, page_sql(role), ()),
+                    "next page": (
+                        {"after": cursor} if cursor else {"after": "unmeasured"},
+                        page_sql(role, after=True),
+                        tuple(after_keys),
+                    ),
+                    "name": (
+                        {"name": NAME},
+                        page_sql(
+                            role,
+                            "EXISTS (SELECT 1 FROM customer_name_words w WHERE w.customer_id"
+                            ' = c.id AND w.word COLLATE "C" LIKE $3 COLLATE "C")',
+                        ),
+                        (NAME + "%",),
+                    ),
+                    "ssn": (
+                        {"ssn": ssn},
+                        point_sql(role, "c.ssn = $3"),
+                        (ssn,),
+                    ),
+                    "voucherNumber": (
+                        {"v": voucher},
+                        point_sql(
+                            role,
+                            "c.id IN (SELECT pp.customer_id FROM purchasing_powers pp"
+                            f" WHERE pp.voucher_number = $3 AND {POWER_VISIBLE[role]})",
+                        ),
+                        (voucher,),
+                    ),
+                }
+                for query, (variables, statement, extra) in plans.items():
+                    print(f"  {label(size)} {role} {query} ...", end="", flush=True)
+
+                    if variables.get("after") == "unmeasured":
+                        api_ms, api_runs = float("nan"), 0
+                        answer: Any = {"error": "the first page had no answer, so no cursor"}
+                    else:
+                        api_ms, api_runs, answer = await timed(
+                            partial(api, variables), args.runs, args.budget, args.min_runs
+                        )
+                    by_hand = partial(sql.fetch, statement, key, start, *extra)
+                    sql_ms, sql_runs, rows = await timed(
+                        by_hand, args.runs, args.budget, args.min_runs
+                    )
+                    case = Case(role, query, api_ms, sql_ms, runs=api_runs or sql_runs)
+                    if "error" not in answer:
+                        case.total = answer["totalCount"]
+                        api_ids = [edge["node"]["id"] for edge in answer["edges"]]
+                        if "total" in (rows[0].keys() if rows else ()):
+                            sql_total = rows[0]["total"]
+                            sql_ids = [row["id"] for row in rows if row["id"] is not None][:PAGE]
+                        else:
+                            sql_total, sql_ids = len(rows), [row["id"] for row in rows]
+                        case.same = api_ids == sql_ids and case.total == sql_total
+                    else:
+                        case.error = answer["error"]
+                        print(f" API error: {case.error}", end="")
+                    result.cases[(role, query)] = case
+                    print(
+                        f" api {api_ms:.1f} ms, sql {sql_ms:.1f} ms (p50 of {case.runs}+ runs),"
+                        f" totalCount {case.total:,}, same answer: {case.same}",
+                        flush=True,
+                    )
+    finally:
+        await sql.close()
+        await engine.dispose()
+    return result
+
+
+def report(results: list[SizeResult]) -> None:
+    small, large = results[0], results[-1]
+    print()
+    for result in results:
+        made = (
+            f"generated in {result.seconds_to_generate:.0f} s"
+            if result.seconds_to_generate is not None
+            else "reused"
+        )
+        seen = ", ".join(f"{r} {u} sees {n:,}" for r, (u, n) in result.viewers.items())
+        print(f"{label(result.size)} ({made}): {seen}")
+    head = f"{'viewer, query':<24}"
+    for result in results:
+        head += f" {label(result.size) + ' api':>10} {'sql':>9} {'api/sql':>7}"
+    growth = f"{label(large.size)}/{label(small.size)}"
+    head += f" {growth + ' api':>12} {'sql':>7} {'same':>5}"
+    print(head)
+    for role in ROLES:
+        for query in QUERIES:
+            line = f"{role + ', ' + query:<24}"
+            for result in results:
+                case = result.cases.get((role, query))
+                if case is None:
+                    line += f" {'-':>10} {'-':>9} {'-':>7}"
+                    continue
+                line += (
+                    f" {case.api_ms:>10.1f} {case.sql_ms:>9.1f} {case.api_ms / case.sql_ms:>7.1f}"
+                )
+            first, last = small.cases.get((role, query)), large.cases.get((role, query))
+            if first and last:
+                line += f" {last.api_ms / first.api_ms:>12.1f} {last.sql_ms / first.sql_ms:>7.1f}"
+            measured = [r.cases[(role, query)] for r in results if (role, query) in r.cases]
+            if any(case.error for case in measured):
+                line += f" {'n/a':>5}"
+            else:
+                line += f" {'yes' if all(case.same for case in measured) else 'NO':>5}"
+            print(line)
+    print("\nms are p50; 'same' says the SQL gave the API's page and totalCount at every size;")
+    print("nan: the API gave no answer (see the error above), n/a: not comparable.")
+    for result in results:
+        for case in result.cases.values():
+            if case.error:
+                print(f"{label(result.size)} {case.role} {case.query}: {case.error}")
+
+
+async def run(args: argparse.Namespace) -> None:
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        url = args.url_template.format(label=label(size), size=size)
+        results.append(await measure(url, size, args))
+    report(results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="customers, comma-separated")
+    parser.add_argument(
+        "--url-template",
+        default="postgresql://postgres@127.0.0.1/vg_gen_{label}",
+        help="PostgreSQL URL per size; {label} is 10k, 100k, 1m, {size} the number",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per case (20)")
+    parser.add_argument(
+        "--budget", type=float, default=60, help="seconds per case before stopping early (60)"
+    )
+    parser.add_argument("--min-runs", type=int, default=3, help="runs even over budget (3)")
+    parser.add_argument(
+        "--timeout", type=float, default=120, help="seconds an API request may take (120)"
+    )
+    parser.add_argument("--today", default="2026-11-26", help="the date taken as today")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
