@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..world.model import World
 from . import models as m
+from .access_relation import derive_provider_customers
 from .names import name_words, order_key
 
 # Deletion order: children before parents, so foreign keys hold at every step.
 TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
     m.AccessLogEntry,
     m.CorrectionRequest,
+    m.ProviderCustomer,
     m.Event,
     m.Reservation,
     m.PurchasingPowerContent,
@@ -217,6 +219,10 @@ async def write_world(
             for e in world.events
         ),
     )
+    # Rule A's relation follows from the events and reservations just written.
+    pairs = await derive_provider_customers(session)
+    if progress is not None:
+        progress("provider-customer pairs", pairs)
 
 
 def customer_row(id: str, first_name: str, last_name: str, ssn: str) -> dict[str, Any]:
