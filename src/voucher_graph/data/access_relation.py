@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer, case, cast, delete, func, literal, null, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -71,7 +83,7 @@ async def derive_provider_customers(session: AsyncSession) -> int:
     ).group_by(facts.c.provider_id, facts.c.customer_id)
     await session.execute(delete(PC))
     result = await session.execute(
-        PC.__table__.insert().from_select(
+        insert(PC).from_select(
             [
                 "provider_id",
                 "customer_id",
@@ -99,8 +111,8 @@ async def refresh_provider_customer(
     subquery keeps the snapshot taken before it waited for the lock.
     """
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert(PC).values(
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = dialect_insert(PC).values(
         provider_id=provider_id, customer_id=customer_id, reservation_open=False
     )
     await session.execute(
