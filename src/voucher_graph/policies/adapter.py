@@ -9,8 +9,7 @@ adapter:
 - turns each OR branch into its own semi-join (`key IN (SELECT ...)`, or a correlated
   EXISTS when the branch also constrains the root row) over only the relations that
   branch uses, so branches cannot restrict one another and no DISTINCT is needed;
-  semi-join branches on one root key share one `IN` (the UNION ALL of their selects,
-  branches over the same relations merged into one select);
+  semi-join branches over the same relations are merged into one select;
 - maps Eq, Neq, In, Nin, Lt, Leq, Gt, Geq with SQL NULL handled as Polar's `nil`, and
   raises `UnsupportedFilter` on any other operator, operand or relation shape.
 """
@@ -25,7 +24,7 @@ from typing import Any
 
 from polar.data.adapter import DataAdapter
 from polar.data.filter import Condition, DataFilter, Projection, Relation
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, union_all
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
@@ -146,23 +145,32 @@ class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
 
     @staticmethod
     def _semi_join_conditions(root: Any, groups: list[_SemiJoin]) -> list[ColumnElement[bool]]:
-        """One `root.key IN (...)` per root key, over the UNION ALL of its groups.
+        """The semi-join branches as conditions on the root.
 
         A group's branches reach the same related rows on the same joins, so one
         select with their conditions OR-ed answers all of them; their common
         conditions (the viewer's provider, say) are factored out so that an index can
-        serve them. One IN per key rather than an OR of INs: PostgreSQL turns it into
-        a semi-join that it may run either as a hash or as index probes from an
-        ordered walk of the root (a page of customers by name), instead of hashing
-        every branch's whole key set first.
+        serve them. A root key reached by one group is one `root.key IN (SELECT ...)`:
+        PostgreSQL makes it a semi-join that it runs either as a hash or as index
+        probes from an ordered walk of the root (a page of customers by name). A key
+        reached by several groups gets a correlated EXISTS per group: an `IN` over
+        their UNION ALL would be hashed whole even to check one row (PostgreSQL
+        cannot estimate its distinct keys), while each EXISTS is one index probe per
+        row, or a hash when many rows are checked.
         """
-        by_key: dict[str, list[Select[Any]]] = {}
+        by_key: dict[str, list[_SemiJoin]] = {}
         for group in groups:
-            by_key.setdefault(group.root_key, []).append(group.select())
-        conditions = []
-        for key, selects in by_key.items():
-            keys: Any = selects[0] if len(selects) == 1 else union_all(*selects)
-            conditions.append(getattr(root, key).in_(keys))
+            by_key.setdefault(group.root_key, []).append(group)
+        conditions: list[ColumnElement[bool]] = []
+        for key, members in by_key.items():
+            root_key = getattr(root, key)
+            if len(members) == 1:
+                conditions.append(root_key.in_(members[0].select()))
+            else:
+                conditions.extend(
+                    exists(group.select().where(group.key_column == root_key))
+                    for group in members
+                )
         return conditions
 
     def execute_query(self, query: Any) -> Any:
