@@ -234,7 +234,18 @@ class ProviderCustomer(Base):
     reservation_open: Mapped[bool] = mapped_column(Boolean, default=False)
     last_reservation_end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    __table_args__ = (Index("ix_provider_customers_customer", "customer_id", "provider_id"),)
+    __table_args__ = (
+        Index("ix_provider_customers_customer", "customer_id", "provider_id"),
+        # Covering: rule A's probes and counts read this index alone.
+        Index(
+            "ix_provider_customers_facts",
+            "provider_id",
+            "customer_id",
+            "last_event_date",
+            "reservation_open",
+            "last_reservation_end",
+        ),
+    )
 
 
 class CorrectionRequest(Base):

@@ -51,6 +51,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('provider_customers', schema=None) as batch_op:
         batch_op.create_index('ix_provider_customers_customer', ['customer_id', 'provider_id'], unique=False)
+        # Covering: rule A's probes and counts read this index alone.
+        batch_op.create_index('ix_provider_customers_facts', ['provider_id', 'customer_id', 'last_event_date', 'reservation_open', 'last_reservation_end'], unique=False)
     op.execute(DERIVE)
 
     with op.batch_alter_table('purchasing_powers', schema=None) as batch_op:
@@ -80,5 +82,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_purchasing_powers_grant')
         batch_op.create_index('ix_purchasing_powers_grant', ['organizer_id', 'service_id'], unique=False)
     with op.batch_alter_table('provider_customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_provider_customers_facts')
         batch_op.drop_index('ix_provider_customers_customer')
     op.drop_table('provider_customers')
