@@ -222,3 +222,9 @@ async def test_costs_do_not_grow_with_unrelated_providers_data(
             await session.execute(text("DELETE FROM providers WHERE id = 'px'"))
     for name, b, a in zip(lookups + pages, before, after, strict=True):
         assert a <= b * 1.25 + 1, (name, b, a)
+
+
+async def test_a_providers_total_is_an_index_only_range(engine: AsyncEngine, world: None) -> None:
+    page, total = await plans(engine, "p1-recorder", CustomerSearch())
+    assert {n.type for n in total.nodes} == {"Aggregate", "Index Only Scan"}, total
+    assert total.indexes() == {"ix_provider_customers_facts"}

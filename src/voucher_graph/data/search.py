@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from . import models as m
@@ -117,6 +117,32 @@ def _visible_keys(visible_customers: Select[Any]) -> Any:
     return None
 
 
+def _one_per_customer(keys: Any) -> bool:
+    """Whether `keys` cannot name a customer twice: rule A's relation for one provider.
+
+    (provider_id, customer_id) is its primary key, so with the provider fixed by an
+    equality the ids are distinct already, and counting needs no DISTINCT (a hash of
+    every visible id) but only the covering index's range.
+    """
+    if not isinstance(keys, Select):
+        return False
+    froms = keys.get_final_froms()
+    table = getattr(froms[0], "element", froms[0]) if len(froms) == 1 else None  # unalias
+    if getattr(table, "name", None) != m.ProviderCustomer.__tablename__:
+        return False
+    provider = froms[0].c.provider_id
+    where = keys.whereclause
+    clauses = list(where.clauses) if isinstance(where, BooleanClauseList) else [where]
+    return any(
+        isinstance(c, BinaryExpression)
+        and c.operator is operators.eq
+        and isinstance(c.left, ColumnElement)
+        and c.left.compare(provider)
+        and isinstance(c.right, BindParameter)
+        for c in clauses
+    ) and (not isinstance(where, BooleanClauseList) or where.operator is operators.and_)
+
+
 async def _total(
     session: AsyncSession,
     visible_customers: Select[Any],
@@ -124,7 +150,9 @@ async def _total(
     criteria: list[ColumnElement[bool]],
 ) -> int:
     keys = _visible_keys(visible_customers) if not criteria else None
-    if keys is not None:
+    if keys is not None and _one_per_customer(keys):
+        statement = select(func.count()).select_from(keys.subquery())
+    elif keys is not None:
         key = keys.subquery().c[0]
         statement = select(func.count()).select_from(select(key).distinct().subquery())
     else:
