@@ -8,25 +8,26 @@ resource Customer {
 has_permission(viewer: Viewer, "read", customer: Customer) if
   sees_customer(viewer, customer);
 
-# Rule A: the viewer's provider has a non-deleted event inside the 3-year window on
-# one of the customer's purchasing powers...
+# Rule A, read from the relation kept with every event write (provider_customers): the
+# viewer's provider has a non-deleted event inside the 3-year window on one of the
+# customer's purchasing powers (the latest such date is kept)...
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
-  event in customer.events and
-  event.provider_id = viewer.provider_id and
-  event.deleted = false and
-  event.service_date >= viewer.window_start;
-# ...or a reservation whose end is empty or inside the window (a future end counts).
+  link in customer.provider_links and
+  link.provider_id = viewer.provider_id and
+  link.last_event_date >= viewer.window_start;
+# ...or a reservation on one of them whose end is empty or inside the window (a future
+# end counts).
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
-  reservation in customer.reservations and
-  reservation.provider_id = viewer.provider_id and
-  reservation.valid_to = nil;
+  link in customer.provider_links and
+  link.provider_id = viewer.provider_id and
+  link.reservation_open = true;
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
-  reservation in customer.reservations and
-  reservation.provider_id = viewer.provider_id and
-  reservation.valid_to >= viewer.window_start;
+  link in customer.provider_links and
+  link.provider_id = viewer.provider_id and
+  link.last_reservation_end >= viewer.window_start;
 # Rules B and C: the customer holds a purchasing power the viewer manages.
 sees_customer(viewer: Viewer, customer: Customer) if
   pp in customer.purchasing_powers and

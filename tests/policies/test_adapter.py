@@ -138,9 +138,42 @@ async def test_or_branches_over_different_relations_do_not_restrict_each_other(
         TYPES,
     )
     statement = str(ADAPTER.build_query(filter))
-    # Each branch is its own uncorrelated semi-join, computed once.
-    assert statement.count("customers.id IN (SELECT") == 2 and "JOIN" not in statement
+    # Each branch is its own select, a correlated EXISTS: one index probe per row.
+    assert statement.count("EXISTS (SELECT") == 2 and "JOIN" not in statement
     assert await ids(engine, filter) == {"c1", "c2"}
+
+
+@pytest.mark.parametrize(("provider", "expected"), [("p1", {"c2"}), ("p2", set())])
+async def test_branches_over_the_same_relation_share_one_select(
+    engine: AsyncEngine, world: None, provider: str, expected: set[str]
+) -> None:
+    # Rule A's shape: the same provider condition, then an OR of the date conditions.
+    reservations = Relation(m.Customer, "reservations", CustomerReservation)
+    mine = Condition(Projection(CustomerReservation, "provider_id"), "Eq", provider)
+    end = Projection(CustomerReservation, "valid_to")
+    filter = DataFilter(
+        m.Customer,
+        [reservations],
+        [[mine, Condition(end, "Eq", None)], [Condition(end, "Geq", D2028), mine]],
+        TYPES,
+    )
+    statement = str(ADAPTER.build_query(filter))
+    assert statement.count("SELECT") == 2 and "UNION" not in statement
+    # The common condition is factored out, once, in front of the OR.
+    assert statement.count("provider_id =") == 1
+    assert "valid_to IS NULL OR" in statement
+    assert await ids(engine, filter) == expected
+
+
+async def test_a_branch_holding_only_the_common_conditions_admits_every_row(
+    engine: AsyncEngine, world: None
+) -> None:
+    reservations = Relation(m.Customer, "reservations", CustomerReservation)
+    mine = Condition(Projection(CustomerReservation, "provider_id"), "Eq", "p1")
+    ended = Condition(Projection(CustomerReservation, "valid_to"), "Lt", D2026)
+    filter = DataFilter(m.Customer, [reservations], [[mine, ended], [mine]], TYPES)
+    assert "valid_to" not in str(ADAPTER.build_query(filter)).split("WHERE", 2)[2]
+    assert await ids(engine, filter) == {"c2"}
 
 
 async def test_a_branch_that_also_constrains_the_root_row_is_a_correlated_exists(

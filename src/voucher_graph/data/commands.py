@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
+from .access_relation import refresh_provider_customer
 
 
 class NumberTaken(Exception):
@@ -177,6 +178,16 @@ async def insert_event(session: AsyncSession, event: m.Event) -> m.Event | None:
             raise
         return None
     return event
+
+
+async def keep_access(session: AsyncSession, event: m.Event) -> None:
+    """Bring rule A's relation up to date with a recorded, edited or deleted event.
+
+    In the request's transaction, so that the relation and the events commit together.
+    Called after the event's locks, so the relation row is always the last lock taken.
+    """
+    await session.flush()
+    await refresh_provider_customer(session, event.provider_id, event.customer_id)
 
 
 async def rollback(session: AsyncSession) -> None:

@@ -159,7 +159,10 @@ class PurchasingPower(Base):
     valid_to: Mapped[date] = mapped_column(Date)
     granted_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
 
-    __table_args__ = (Index("ix_purchasing_powers_grant", "organizer_id", "service_id"),)
+    # Rules B and C: a grant's (or an organizer's) customers, read from the index alone.
+    __table_args__ = (
+        Index("ix_purchasing_powers_grant", "organizer_id", "service_id", "customer_id"),
+    )
 
 
 class PurchasingPowerContent(Base):
@@ -211,6 +214,37 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("recorded_by", "idempotency_key", name="uq_events_idempotency"),
         Index("ix_events_customer_date", "customer_id", "service_date"),
+    )
+
+
+class ProviderCustomer(Base):
+    """Rule A's facts for one provider and customer, kept with every event write.
+
+    `last_event_date` is the latest service date of the provider's non-deleted events on
+    the customer's purchasing powers; `reservation_open` says whether one of its
+    reservations on them has no end, `last_reservation_end` is the latest end among
+    those that have one. Rule A is then `provider_id = P` and one of these reaching the
+    window: a primary-key range, not a scan of events and reservations (data/access_relation.py).
+    """
+
+    __tablename__ = "provider_customers"
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    last_event_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reservation_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_reservation_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    __table_args__ = (
+        Index("ix_provider_customers_customer", "customer_id", "provider_id"),
+        # Covering: rule A's probes and counts read this index alone.
+        Index(
+            "ix_provider_customers_facts",
+            "provider_id",
+            "customer_id",
+            "last_event_date",
+            "reservation_open",
+            "last_reservation_end",
+        ),
     )
 
 

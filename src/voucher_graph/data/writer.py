@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..world.model import World
 from . import models as m
+from .access_relation import derive_provider_customers
 from .names import name_words, order_key
 
 # Deletion order: children before parents, so foreign keys hold at every step.
 TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
     m.AccessLogEntry,
     m.CorrectionRequest,
+    m.ProviderCustomer,
     m.Event,
     m.Reservation,
     m.PurchasingPowerContent,
@@ -220,14 +222,14 @@ async def write_world(
     await derive_tables(session)
 
 
-async def derive_tables(session: AsyncSession) -> None:
+async def derive_tables(session: AsyncSession) -> int:
     """Fill the tables derived from the base tables, after a world is written.
 
     The one place where `load` (write_world) and `generate` build derived data from
-    the rows already in the database, in the caller's transaction. Customers' ordering
-    keys and name words are written with the customers (customer_row, name_words);
-    nothing else is derived yet.
+    the rows already in the database, in the caller's transaction: rule A's relation
+    follows from the events and reservations. Returns the provider-customer pairs.
     """
+    return await derive_provider_customers(session)
 
 
 def customer_row(id: str, first_name: str, last_name: str, ssn: str) -> dict[str, Any]:

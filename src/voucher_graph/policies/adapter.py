@@ -9,6 +9,7 @@ adapter:
 - turns each OR branch into its own semi-join (`key IN (SELECT ...)`, or a correlated
   EXISTS when the branch also constrains the root row) over only the relations that
   branch uses, so branches cannot restrict one another and no DISTINCT is needed;
+  semi-join branches over the same relations are merged into one select;
 - maps Eq, Neq, In, Nin, Lt, Leq, Gt, Geq with SQL NULL handled as Polar's `nil`, and
   raises `UnsupportedFilter` on any other operator, operand or relation shape.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -77,6 +79,38 @@ _PYTHON_COMPARATORS: Mapping[str, Callable[[Any, Any], bool]] = {
 }
 
 
+@dataclass
+class _SemiJoin:
+    """OR branches that each say `root.<root_key> IN (SELECT key FROM <needed> ...)`."""
+
+    root_key: str
+    needed: frozenset[type]
+    froms: list[Any]
+    key_column: Any
+    joins: list[ColumnElement[bool]]
+    clauses: list[list[ColumnElement[bool]]]  # one conjunction per branch
+
+    @property
+    def group_key(self) -> tuple[str, frozenset[type]]:
+        return (self.root_key, self.needed)
+
+    def select(self) -> Select[Any]:
+        common = [
+            clause
+            for clause in self.clauses[0]
+            if all(any(clause.compare(other) for other in rest) for rest in self.clauses[1:])
+        ]
+        rests = [
+            [c for c in conj if not any(c.compare(k) for k in common)] for conj in self.clauses
+        ]
+        where = list(common)
+        if all(rests):  # a branch with nothing but the common conditions admits them all
+            where.append(
+                or_(*(and_(*rest) for rest in rests)) if len(rests) > 1 else and_(*rests[0])
+            )
+        return select(self.key_column).select_from(*self.froms).where(*self.joins, *where)
+
+
 class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
     """Translate Oso's `DataFilter` into a `Select` of the root model.
 
@@ -95,9 +129,49 @@ class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
         for cls in parents:
             entities[cls] = aliased(self._model(cls))
 
-        branches = [self._branch(conj, filter, parents, entities) for conj in filter.conditions]
+        branches: list[ColumnElement[bool]] = []
+        semi_joins: dict[tuple[str, frozenset[type]], _SemiJoin] = {}
+        for conj in filter.conditions:
+            branch = self._branch(conj, filter, parents, entities)
+            if isinstance(branch, _SemiJoin):
+                group = semi_joins.setdefault(branch.group_key, branch)
+                if group is not branch:
+                    group.clauses.append(branch.clauses[0])
+            else:
+                branches.append(branch)
+        branches[:0] = self._semi_join_conditions(root, list(semi_joins.values()))
         where = or_(*branches) if branches else false()
         return select(root).where(where)
+
+    @staticmethod
+    def _semi_join_conditions(root: Any, groups: list[_SemiJoin]) -> list[ColumnElement[bool]]:
+        """The semi-join branches as conditions on the root.
+
+        A group's branches reach the same related rows on the same joins, so one
+        select with their conditions OR-ed answers all of them; their common
+        conditions (the viewer's provider, say) are factored out so that an index can
+        serve them. A root key reached by one group is one `root.key IN (SELECT ...)`:
+        PostgreSQL makes it a semi-join that it runs either as a hash or as index
+        probes from an ordered walk of the root (a page of customers by name). A key
+        reached by several groups gets a correlated EXISTS per group: an `IN` over
+        their UNION ALL would be hashed whole even to check one row (PostgreSQL
+        cannot estimate its distinct keys), while each EXISTS is one index probe per
+        row, or a hash when many rows are checked.
+        """
+        by_key: dict[str, list[_SemiJoin]] = {}
+        for group in groups:
+            by_key.setdefault(group.root_key, []).append(group)
+        conditions: list[ColumnElement[bool]] = []
+        for key, members in by_key.items():
+            root_key = getattr(root, key)
+            if len(members) == 1:
+                conditions.append(root_key.in_(members[0].select()))
+            else:
+                conditions.extend(
+                    exists(group.select().where(group.key_column == root_key))
+                    for group in members
+                )
+        return conditions
 
     def execute_query(self, query: Any) -> Any:
         raise UnsupportedFilter("run the built statement on an async session instead")
@@ -137,7 +211,7 @@ class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
         filter: DataFilter,
         parents: dict[type, Relation],
         entities: dict[type, Any],
-    ) -> ColumnElement[bool]:
+    ) -> ColumnElement[bool] | _SemiJoin:
         clauses = [self._condition(cond, entities) for cond in conjunction]
         needed: set[type] = set()
         for cond in conjunction:
@@ -166,11 +240,15 @@ class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
                 for cls in needed
                 if cls is not top
             ]
-            keys = select(getattr(entities[top], declared.other_field)).select_from(
-                *(entities[c] for c in needed)
+            return _SemiJoin(
+                root_key=declared.my_field,
+                needed=frozenset(needed),
+                # Entities and joins in a stable order: equal branches, equal SQL.
+                froms=[entities[c] for c in sorted(needed, key=lambda c: c.__name__)],
+                key_column=getattr(entities[top], declared.other_field),
+                joins=inner_joins,
+                clauses=[clauses],
             )
-            root_key = getattr(entities[filter.model], declared.my_field)
-            return root_key.in_(keys.where(*inner_joins, *clauses))  # type: ignore[no-any-return]
         joins = [self._join_condition(parents[cls], filter, entities) for cls in needed]
         # Correlated to the root entity: true when some related rows satisfy the branch.
         subquery = select(true()).select_from(*(entities[c] for c in needed))

@@ -8,7 +8,14 @@ from pathlib import Path
 from oso import Oso
 from polar.data_filtering import Relation
 
-from ..data.models import Customer, CustomerNumber, Event, PurchasingPower, Reservation
+from ..data.models import (
+    Customer,
+    CustomerNumber,
+    Event,
+    ProviderCustomer,
+    PurchasingPower,
+    Reservation,
+)
 from ..data.viewer import Grant, Viewer
 from .adapter import SqlFilterAdapter
 
@@ -53,6 +60,14 @@ _RESERVATION_FIELDS = {
     "valid_from": datetime.date,
     "valid_to": datetime.date,
 }
+# Rule A's persisted facts per provider and customer (data/access_relation.py).
+_PROVIDER_CUSTOMER_FIELDS = {
+    "provider_id": str,
+    "customer_id": str,
+    "last_event_date": datetime.date,
+    "reservation_open": bool,
+    "last_reservation_end": datetime.date,
+}
 _PURCHASING_POWER_FIELDS = {
     "id": str,
     "customer_id": str,
@@ -75,8 +90,10 @@ def create_oso(polar_dir: Path = POLAR_DIR) -> Oso:
             "events": _many("CustomerEvent", "customer_id"),
             "reservations": _many("CustomerReservation", "customer_id"),
             "purchasing_powers": _many("CustomerPurchasingPower", "customer_id"),
+            "provider_links": _many("ProviderCustomer", "customer_id"),
         },
     )
+    oso.register_class(ProviderCustomer, fields=_PROVIDER_CUSTOMER_FIELDS)
     oso.register_class(CustomerEvent, fields=_EVENT_FIELDS)
     oso.register_class(CustomerReservation, fields=_RESERVATION_FIELDS)
     oso.register_class(CustomerPurchasingPower, fields=_PURCHASING_POWER_FIELDS)
@@ -111,6 +128,7 @@ def create_oso(polar_dir: Path = POLAR_DIR) -> Oso:
             {
                 Customer: Customer,
                 CustomerNumber: CustomerNumber,
+                ProviderCustomer: ProviderCustomer,
                 PurchasingPower: PurchasingPower,
                 Reservation: Reservation,
                 Event: Event,

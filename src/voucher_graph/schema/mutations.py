@@ -248,6 +248,7 @@ class Mutation:
                 row = await _edit(ctx, str(input.id), input)
             else:
                 row = await _record(ctx, input)
+            await commands.keep_access(ctx.session, row)
             return await _saved(ctx, row)
 
     @strawberry.mutation(description="Delete an event (soft: the row stays for audit).")
@@ -265,7 +266,7 @@ class Mutation:
                 event.status, await _settlement_day(ctx, event, pp.organizer_id), ctx.today
             )
             event.deleted = True
-            await commands.flush(ctx.session)
+            await commands.keep_access(ctx.session, event)
             _refresh(ctx)
             return True
 

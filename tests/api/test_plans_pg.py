@@ -1,0 +1,230 @@
+"""Search and listing plans on PostgreSQL: the intended indexes, and costs that do not
+grow with unrelated providers' data. Plans, never times (EXPLAIN without ANALYZE)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from support import TODAY, is_postgres, load_world
+
+from voucher_graph.data.engine import session_factory
+from voucher_graph.data.search import CustomerSearch, encode_cursor, search_customers
+from voucher_graph.data.viewer import load_viewer
+from voucher_graph.domain.dates import window_start
+from voucher_graph.policies.gate import Gate
+from voucher_graph.policies.oso_setup import create_oso
+from voucher_graph.world.demo import demo_world
+
+pytestmark = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL plans")
+
+OSO = create_oso()
+BIG_TABLES = {"customers", "events", "reservations", "purchasing_powers", "provider_customers"}
+
+
+@dataclass(frozen=True)
+class Node:
+    type: str
+    relation: str | None
+    index: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    cost: float
+    nodes: tuple[Node, ...]
+
+    def seq_scans(self) -> set[str]:
+        return {n.relation or "" for n in self.nodes if n.type == "Seq Scan"} & BIG_TABLES
+
+    def indexes(self) -> set[str]:
+        return {n.index for n in self.nodes if n.index}
+
+
+def _walk(node: dict[str, Any]) -> Iterator[Node]:
+    yield Node(node["Node Type"], node.get("Relation Name"), node.get("Index Name"))
+    for child in node.get("Plans", ()):
+        yield from _walk(child)
+
+
+@pytest.fixture(scope="module")
+async def world(engine: AsyncEngine) -> AsyncIterator[None]:
+    await load_world(engine, demo_world(TODAY, customers=1500))
+    await analyze(engine)
+    yield
+
+
+async def analyze(engine: AsyncEngine) -> None:
+    # VACUUM too: index-only scans are costed by the pages marked all-visible.
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM ANALYZE"))
+
+
+async def plans(
+    engine: AsyncEngine, user: str, search: CustomerSearch, *, next_page: bool = False
+) -> list[Plan]:
+    """The plan of every statement the customers search runs for `user`."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        captured.append((statement, params))
+
+    async with session_factory(engine)() as session:
+        # A few thousand rows fit in a few pages, where a sequential scan is cheapest;
+        # at scale it is not. Off, the planner takes an index path whenever one serves
+        # the statement, and still a sequential scan when none does: that is checked.
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        viewer = await load_viewer(session, user, today=TODAY, window_start=window_start(TODAY))
+        assert viewer is not None
+        scopes = Gate(OSO, viewer).scopes
+        after = None
+        if next_page:
+            first = await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, search, first=20, after=None
+            )
+            after = encode_cursor(first.customers[-1])
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, search, first=20, after=after
+            )
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        return [await explain(session, statement, params) for statement, params in captured]
+
+
+async def explain(session: AsyncSession, statement: str, params: Any) -> Plan:
+    connection = await session.connection()
+    result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params)
+    raw = result.scalar_one()
+    root = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    return Plan(cost=root["Total Cost"], nodes=tuple(_walk(root)))
+
+
+async def voucher_of(engine: AsyncEngine, customer_id: str) -> str:
+    async with engine.connect() as connection:
+        return str(
+            await connection.scalar(
+                text("SELECT min(voucher_number) FROM purchasing_powers WHERE customer_id = :c"),
+                {"c": customer_id},
+            )
+        )
+
+
+# (user, search, next page, an index the statements must use). Pages: at this size a
+# hash of the visible keys and a sort of a few hundred rows is as cheap as walking the
+# name index (which the planner takes at 20,000 customers), so no index is required.
+CASES = [
+    ("p1-recorder", CustomerSearch(), False, None),
+    ("p1-recorder", CustomerSearch(), True, None),
+    ("p1-recorder", CustomerSearch(name_words=("ko",)), False, "ix_customer_name_words_word"),
+    ("o1-staff", CustomerSearch(), True, None),
+    ("o1-admin", CustomerSearch(), False, None),
+    ("o1-staff", CustomerSearch(ssn="010101-123N"), False, "customers_ssn_key"),
+]
+
+
+@pytest.mark.parametrize(("user", "search", "next_page", "index"), CASES)
+async def test_search_statements_use_the_intended_indexes(
+    engine: AsyncEngine,
+    world: None,
+    user: str,
+    search: CustomerSearch,
+    next_page: bool,
+    index: str | None,
+) -> None:
+    found = await plans(engine, user, search, next_page=next_page)
+    assert found
+    for plan in found:
+        assert not plan.seq_scans(), plan
+    if index is not None:
+        assert any(index in plan.indexes() for plan in found), [p.indexes() for p in found]
+
+
+async def test_a_voucher_lookup_probes_one_purchasing_power(
+    engine: AsyncEngine, world: None
+) -> None:
+    number = await voucher_of(engine, "c1")
+    for user in ("p1-recorder", "o1-staff", "o1-admin"):
+        (plan,) = await plans(engine, user, CustomerSearch(voucher_number=number))
+        assert not plan.seq_scans(), plan
+        # No hash over the viewer's whole visible set: a handful of index probes.
+        assert not any(n.type in ("Hash", "HashAggregate") for n in plan.nodes), plan
+        assert plan.cost < 200, plan
+
+
+# Another provider serving every customer of the world on a voucher of another
+# organizer: a reservation and 10 events each (`:n` customers). The data that used to
+# make rule A slow: it was recomputed from every provider's events.
+UNRELATED = """
+INSERT INTO providers (id, name, business_id) VALUES ('px', 'Muu Oy', '1234567-1');
+INSERT INTO purchasing_powers (id, kind, customer_id, organizer_id, service_id,
+    voucher_number, valid_from, valid_to)
+SELECT 'ppx-' || id, 'REGULAR', id, 'o3', 's5', 'X-' || id, DATE '2024-01-01',
+    DATE '2027-12-31'
+FROM customers ORDER BY id LIMIT :n;
+INSERT INTO reservations (id, purchasing_power_id, customer_id, content_id, provider_id,
+    valid_from, valid_to)
+SELECT 'rx-' || customer_id, id, customer_id, 'k7', 'px', DATE '2024-01-01', NULL
+FROM purchasing_powers WHERE id LIKE 'ppx-%';
+INSERT INTO events (id, purchasing_power_id, customer_id, content_id, provider_id,
+    service_date, units, unit_price, description, status, recorded_on, deleted)
+SELECT 'ex-' || customer_id || '-' || k, id, customer_id, 'k7', 'px',
+    DATE '2024-01-01' + k, 1, 10, '', 'RECORDED', DATE '2024-01-01' + k, false
+FROM purchasing_powers, generate_series(1, 10) AS k WHERE id LIKE 'ppx-%';
+INSERT INTO provider_customers (provider_id, customer_id, last_event_date,
+    reservation_open, last_reservation_end)
+SELECT 'px', customer_id, DATE '2024-01-11', true, NULL
+FROM purchasing_powers WHERE id LIKE 'ppx-%'
+"""
+
+
+async def test_costs_do_not_grow_with_unrelated_providers_data(
+    engine: AsyncEngine, world: None
+) -> None:
+    number = await voucher_of(engine, "c1")
+    async with session_factory(engine)() as session:
+        ssn = (await session.execute(text("SELECT ssn FROM customers WHERE id = 'c1'"))).scalar()
+    lookups = [
+        ("p1-recorder", CustomerSearch(voucher_number=number), False),
+        ("p1-recorder", CustomerSearch(ssn=ssn), False),
+        ("o1-staff", CustomerSearch(ssn=ssn), False),
+        ("p1-recorder", CustomerSearch(), True),  # the cursor's customer: a point lookup
+    ]
+    pages = [("p1-recorder", CustomerSearch(), False), ("o1-admin", CustomerSearch(), False)]
+
+    async def costs() -> list[float]:
+        result = []
+        for user, search, next_page in lookups + pages:
+            found = await plans(engine, user, search, next_page=next_page)
+            result.append(max(p.cost for p in found))
+        return result
+
+    before = await costs()
+    async with engine.begin() as connection:
+        for statement in UNRELATED.split(";"):
+            await connection.execute(text(statement), {"n": 1500})
+    try:
+        await analyze(engine)
+        after = await costs()
+    finally:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(text("DELETE FROM provider_customers WHERE provider_id = 'px'"))
+            for table in ("events", "reservations"):
+                await session.execute(text(f"DELETE FROM {table} WHERE provider_id = 'px'"))
+            await session.execute(text("DELETE FROM purchasing_powers WHERE id LIKE 'ppx-%'"))
+            await session.execute(text("DELETE FROM providers WHERE id = 'px'"))
+    for name, b, a in zip(lookups + pages, before, after, strict=True):
+        assert a <= b * 1.25 + 1, (name, b, a)
+
+
+async def test_a_providers_total_is_an_index_only_range(engine: AsyncEngine, world: None) -> None:
+    page, total = await plans(engine, "p1-recorder", CustomerSearch())
+    assert {n.type for n in total.nodes} == {"Aggregate", "Index Only Scan"}, total
+    assert total.indexes() == {"ix_provider_customers_facts"}

@@ -1,0 +1,190 @@
+"""Rule A's relation (provider_customers) agrees with the events after every event write,
+also when writes meet at the same moment on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import pytest
+from mutation_world import DELETE, RECORD, record_input, world_apis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from support import TODAY, Api, is_postgres, make_api
+
+from voucher_graph.data.access_relation import derive_provider_customers
+from voucher_graph.data.engine import StatementCounter, session_factory
+
+Facts = set[tuple[str, str, Any, bool, Any]]
+
+
+def _day(value: Any) -> date | None:
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
+
+
+async def kept(engine: AsyncEngine) -> Facts:
+    """The relation as kept by the writes (rows whose facts are all empty left out)."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT provider_id, customer_id, last_event_date, reservation_open,"
+                " last_reservation_end FROM provider_customers"
+            )
+        )
+        return {
+            (p, c, _day(e), bool(o), _day(r))
+            for p, c, e, o, r in rows
+            if e is not None or o or r is not None
+        }
+
+
+async def derived(engine: AsyncEngine) -> Facts:
+    """The relation derived afresh from events and reservations (then rolled back)."""
+    async with session_factory(engine)() as session, session.begin():
+        await derive_provider_customers(session)
+        rows = await session.execute(
+            text(
+                "SELECT provider_id, customer_id, last_event_date, reservation_open,"
+                " last_reservation_end FROM provider_customers"
+            )
+        )
+        facts = {(p, c, _day(e), bool(o), _day(r)) for p, c, e, o, r in rows}
+        await session.rollback()
+    return facts
+
+
+async def last_event_date(engine: AsyncEngine, provider: str, customer: str) -> date | None:
+    async with engine.connect() as connection:
+        value = await connection.scalar(
+            text(
+                "SELECT last_event_date FROM provider_customers"
+                " WHERE provider_id = :p AND customer_id = :c"
+            ),
+            {"p": provider, "c": customer},
+        )
+    return _day(value)
+
+
+async def test_each_event_write_keeps_the_relation(
+    engine: AsyncEngine, counter: StatementCounter
+) -> None:
+    async with world_apis(engine, counter) as (api,):
+        assert await kept(engine) == await derived(engine)
+        before = await last_event_date(engine, "p1", "c1")
+        assert before == date(2026, 11, 22)  # e-rejected counts: any status
+        body = await api.data(RECORD, record_input(serviceDate="2026-11-25"), user="rec")
+        new_id = body["recordEvent"]["id"]
+        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 25)
+        edit = record_input(serviceDate="2026-11-24")
+        edit["input"]["id"] = new_id
+        await api.data(RECORD, edit, user="rec")
+        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 24)
+        await api.data(DELETE, {"id": new_id}, user="rec")
+        # The latest of the remaining non-deleted events again.
+        assert await last_event_date(engine, "p1", "c1") == before
+        assert await kept(engine) == await derived(engine)
+
+
+async def test_a_failed_mutation_leaves_the_relation_as_it_was(
+    engine: AsyncEngine, counter: StatementCounter
+) -> None:
+    # All or nothing: the recording is rolled back with the second mutation's error.
+    document = (
+        "mutation($i: RecordEventInput!) { a: recordEvent(input: $i) { id } "
+        "b: deleteEvent(id: \"e-rejected\") }"
+    )
+    async with world_apis(engine, counter) as (api,):
+        before = await kept(engine)
+        body = await api.query(
+            document, {"i": record_input(serviceDate="2026-11-25")["input"]}, user="rec"
+        )
+        assert body.get("errors")
+        assert await kept(engine) == before
+
+
+@pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL's concurrent writers")
+@pytest.mark.parametrize("round_", range(3))
+async def test_writes_at_the_same_moment_leave_the_relation_agreeing_with_the_events(
+    engine: AsyncEngine, counter: StatementCounter, round_: int
+) -> None:
+    """Deletes of the latest events race recordings of earlier ones on one customer, by
+    two users of one provider, with reads in between: whatever the interleaving, the
+    kept latest date is the latest non-deleted event after all commits."""
+
+    def recording(day: str, user: str) -> Any:
+        async def call(api: Api) -> dict[str, Any]:
+            return await api.query(RECORD, record_input(serviceDate=day, units="0.1"), user=user)
+
+        return call
+
+    def deleting(event_id: str) -> Any:
+        async def call(api: Api) -> dict[str, Any]:
+            return await api.query(DELETE, {"id": event_id}, user="rec2")
+
+        return call
+
+    async def reading(api: Api) -> dict[str, Any]:
+        return await api.query('{ customer(id: "c1") { id } }', user="rec")
+
+    async with world_apis(engine, counter) as (api,):
+        latest = []
+        for day in ("2026-11-26", "2026-11-25", "2026-11-24"):
+            body = await api.data(RECORD, record_input(serviceDate=day, units="0.1"), user="rec")
+            latest.append(body["recordEvent"]["id"])
+        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 26)
+        calls = [
+            deleting(latest[0]),
+            recording("2026-11-23", "rec"),
+            deleting(latest[1]),
+            reading,
+            recording("2026-11-22", "rec2"),
+            deleting(latest[2]),
+            reading,
+        ]
+        calls = calls[round_:] + calls[:round_]
+        apis = [make_api(engine, counter, TODAY) for _ in calls]
+        try:
+            bodies = await asyncio.gather(*(c(a) for c, a in zip(calls, apis, strict=True)))
+        finally:
+            for other in apis:
+                await other.client.aclose()
+        assert all(not b.get("errors") for b in bodies), bodies
+        assert await kept(engine) == await derived(engine)
+        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 23)
+
+
+@pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL's row locks")
+async def test_a_writer_waiting_on_the_relation_row_recomputes_after_the_first_commits(
+    engine: AsyncEngine, counter: StatementCounter
+) -> None:
+    """The interleaving that a one-statement upsert gets wrong, forced step by step: a
+    delete of the latest event holds the pair's row; a recording on the same pair waits
+    for it, and must then count the delete, not the snapshot it started with."""
+    from voucher_graph.data.access_relation import refresh_provider_customer
+
+    async with world_apis(engine, counter) as (api,):
+        body = await api.data(RECORD, record_input(serviceDate="2026-11-26"), user="rec")
+        latest = body["recordEvent"]["id"]
+        factory = session_factory(engine)
+        async with factory() as deleting, factory() as recording:
+            await deleting.execute(
+                text("UPDATE events SET deleted = true WHERE id = :id"), {"id": latest}
+            )
+            await refresh_provider_customer(deleting, "p1", "c1")  # holds the row now
+            await recording.execute(
+                text(
+                    "INSERT INTO events (id, purchasing_power_id, customer_id, content_id,"
+                    " provider_id, service_date, units, unit_price, description, status,"
+                    " recorded_on, deleted) VALUES ('e-new', 'pp1', 'c1', 'k1', 'p1',"
+                    " DATE '2026-11-23', 0.1, 40, '', 'RECORDED', DATE '2026-11-26', false)"
+                )
+            )
+            waiting = asyncio.create_task(refresh_provider_customer(recording, "p1", "c1"))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()  # queued on the pair's row
+            await deleting.commit()
+            await waiting
+            await recording.commit()
+        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 23)
+        assert await kept(engine) == await derived(engine)

@@ -1,0 +1,53 @@
+"""Migration 0002 builds rule A's relation from the data already in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from support import load_world
+
+from voucher_graph.data.access_relation import derive_provider_customers
+from voucher_graph.data.engine import session_factory
+from voucher_graph.data.migrate import alembic_config, upgrade
+
+FACTS = (
+    "SELECT provider_id, customer_id, last_event_date, reservation_open,"
+    " last_reservation_end FROM provider_customers ORDER BY provider_id, customer_id"
+)
+
+
+async def rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(r) for r in await connection.execute(text(FACTS))]
+
+
+async def downgrade_to_0001(engine: AsyncEngine) -> None:
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0001")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def test_upgrading_an_existing_database_derives_the_relation(
+    engine: AsyncEngine, example_world: dict[str, Any]
+) -> None:
+    await load_world(engine, example_world)
+    expected = await rows(engine)
+    assert expected  # the example world has provider relationships
+    await downgrade_to_0001(engine)
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        assert "provider_customers" not in tables
+    finally:
+        await upgrade(engine)
+    assert await rows(engine) == expected
+    # ...and the same as the loader's derive function gives.
+    async with session_factory(engine)() as session, session.begin():
+        await derive_provider_customers(session)
+    assert await rows(engine) == expected
