@@ -246,6 +246,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 settings.jwt_secret,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
+                max_ttl_seconds=settings.jwt_max_ttl_seconds,
             )
         except TokenError as exc:
             log.codes = ("UNAUTHENTICATED",)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -50,7 +51,11 @@ class Settings:
     demo: bool = False
     graphiql: bool = True
     introspection: bool = True
-    print_url_ttl_seconds: int = 3600
+    # The print link is a bearer credential for one statement (name, hetu): short-lived.
+    print_url_ttl_seconds: int = 300
+    # Bearer tokens whose `exp` lies further ahead than this are refused, and `token`
+    # issues none longer: a leaked token stays useful for a working day at most.
+    jwt_max_ttl_seconds: int = 12 * 3600
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -71,6 +76,12 @@ class Settings:
             today=today,
             graphiql=_flag(env.get("VOUCHER_GRAPH_GRAPHIQL"), True),
             introspection=_flag(env.get("VOUCHER_GRAPH_INTROSPECTION"), True),
+            print_url_ttl_seconds=_seconds(
+                env, "VOUCHER_GRAPH_PRINT_URL_TTL_SECONDS", cls.print_url_ttl_seconds
+            ),
+            jwt_max_ttl_seconds=_seconds(
+                env, "VOUCHER_GRAPH_JWT_MAX_TTL_SECONDS", cls.jwt_max_ttl_seconds
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -92,3 +103,13 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number of seconds from `name`, or `default` when unset."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if re.fullmatch("[0-9]{1,9}", text) is None or int(text) == 0:
+        raise SettingsError(f"{name} must be a positive whole number of seconds")
+    return int(text)
