@@ -34,6 +34,20 @@ class Limits:
     max_cost: int = 250_000
     # Rows a nested list is assumed to hold when costing a query (events per customer...).
     list_estimate: int = 10
+    # Counted before graphql-core validates a document (schema/budget.py), fragments
+    # counted each time they are spread: validation compares every pair of same-named
+    # fields, so these keep it to milliseconds. The full nested customer page is ~60
+    # fields, GraphiQL's introspection query ~240.
+    max_fields: int = 500
+    max_selections: int = 1000
+    # The same response name in one selection set (fragments inlined); each pair of them
+    # is compared in validation.
+    max_same_name: int = 5
+    # Operations and fragments in one document.
+    max_definitions: int = 50
+    # Depth inside __schema / __type: the standard introspection query of GraphQL
+    # clients (GraphiQL's included) is 14 deep; a 50-deep `ofType` chain is not.
+    max_introspection_depth: int = 15
     # JSON bodies: a query and its variables.
     max_body_bytes: int = 1_000_000
     # Any one string argument (names, descriptions, reasons); SQLite refuses LIKE

@@ -24,6 +24,15 @@ MUTATION_PARTS: tuple[type, ...] = (Mutation,)
 
 
 class VoucherSchema(strawberry.Schema):
+    # Set by build_schema: hide graphql-core's "Did you mean …?" in execution errors too
+    # (variable values), not only in validation (schema/validation.py).
+    hide_suggestions: bool = False
+
+    def _get_custom_context_kwargs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Strawberry's hook for extra keyword arguments of graphql-core's execute().
+        extra: dict[str, Any] = super()._get_custom_context_kwargs(*args, **kwargs)
+        return {**extra, "hide_suggestions": True} if self.hide_suggestions else extra
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -35,12 +44,16 @@ class VoucherSchema(strawberry.Schema):
 def build_schema(
     # Classes or factories (schema/limits.py): Strawberry builds them per request.
     extensions: Sequence[Callable[[], SchemaExtension]] | None = None,
+    *,
+    hide_suggestions: bool = False,
 ) -> strawberry.Schema:
     query: Any = merge_types("Query", QUERY_PARTS) if len(QUERY_PARTS) > 1 else QUERY_PARTS[0]
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
-    return VoucherSchema(
+    schema = VoucherSchema(
         query=query,
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=list(extensions or []),
     )
+    schema.hide_suggestions = hide_suggestions
+    return schema
