@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voucher_graph.app import create_app
 from voucher_graph.auth import issue_token
+from voucher_graph.data import models as m
 from voucher_graph.data.engine import StatementCounter, session_factory
 from voucher_graph.data.migrate import upgrade
 from voucher_graph.data.writer import clear, write_world
@@ -57,6 +58,8 @@ async def load_world(engine: AsyncEngine, raw: dict[str, Any]) -> None:
     world = validate_world(raw)
     async with session_factory(engine)() as session, session.begin():
         await clear(session)
+        # `clear` keeps the access log (CONTRACT.md); each test starts with an empty one.
+        await session.execute(delete(m.AccessLogEntry))
         await write_world(session, world)
 
 

@@ -200,7 +200,10 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
     def __init__(self, services: Services) -> None:
         settings = services.settings
         super().__init__(
-            build_schema(extensions=schema_extensions(settings)),
+            build_schema(
+                extensions=schema_extensions(settings),
+                hide_suggestions=not settings.introspection,
+            ),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,
         )
@@ -248,6 +251,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 settings.jwt_secret,
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
+                max_ttl_seconds=settings.jwt_max_ttl_seconds,
             )
         except TokenError as exc:
             log.codes = ("UNAUTHENTICATED",)
@@ -274,7 +278,9 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         user_id = log.user_id
         assert user_id is not None
         # Limits (and text no database stores) before any database work, viewer included.
-        if too_complex := self.limit_check.errors(payload["query"], payload.get("variables")):
+        if too_complex := self.limit_check.errors(
+            payload["query"], payload.get("variables"), payload.get("operationName")
+        ):
             log.codes = tuple(error_code(e) for e in too_complex)
             errors = [client_error(e, request_id).formatted for e in too_complex]
             return JSONResponse({"data": None, "errors": errors})

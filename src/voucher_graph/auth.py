@@ -7,6 +7,7 @@ import time
 import jwt
 
 ALGORITHM = "HS256"
+CLOCK_SKEW_SECONDS = 60
 
 
 class TokenError(Exception):
@@ -37,8 +38,13 @@ def user_id_from_header(
     *,
     issuer: str | None = None,
     audience: str | None = None,
+    max_ttl_seconds: int | None = None,
+    now: float | None = None,
 ) -> str:
-    """The user id of an `Authorization: Bearer <JWT>` header, or TokenError."""
+    """The user id of an `Authorization: Bearer <JWT>` header, or TokenError.
+
+    With `max_ttl_seconds`, a token whose `exp` lies further ahead than that (a token
+    minted to live for years) is refused as well."""
     if not header:
         raise TokenError("missing bearer token")
     scheme, _, token = header.partition(" ")
@@ -56,6 +62,11 @@ def user_id_from_header(
         )
     except jwt.PyJWTError as exc:
         raise TokenError("invalid token") from exc
+    if max_ttl_seconds is not None:
+        current = time.time() if now is None else now
+        # Whole seconds and the issuer's clock: allow it to run a little ahead of ours.
+        if claims["exp"] > current + max_ttl_seconds + CLOCK_SKEW_SECONDS:
+            raise TokenError("token lifetime exceeds the maximum")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise TokenError("invalid token subject")

@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .settings import DEMO_DATABASE_PATH, Settings, SettingsError
+from .settings import DEMO_DATABASE_PATH, MIN_SECRET_LENGTH, Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +77,11 @@ def _token(settings: Settings, user_id: str, ttl: int) -> int:
 
     if not settings.jwt_secret:
         raise SettingsError("VOUCHER_GRAPH_JWT_SECRET is not set")
+    if not 0 < ttl <= settings.jwt_max_ttl_seconds:
+        raise SettingsError(
+            f"--ttl must be between 1 and {settings.jwt_max_ttl_seconds} seconds"
+            " (VOUCHER_GRAPH_JWT_MAX_TTL_SECONDS)"
+        )
     print(
         issue_token(
             settings.jwt_secret,
@@ -140,8 +145,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
         if not args.database_url and not os.environ.get("VOUCHER_GRAPH_DATABASE_URL"):
             settings = settings.with_changes(database_url=f"sqlite:///{DEMO_DATABASE_PATH}")
-        # The demo needs tokens it can print; a configured secret is kept.
-        secret = settings.jwt_secret or secrets.token_urlsafe(32)
+        # The demo needs tokens it can print; a configured strong secret is kept (the
+        # workers, built by asgi.py, refuse a weak one).
+        strong = settings.jwt_secret and len(settings.jwt_secret) >= MIN_SECRET_LENGTH
+        secret = settings.jwt_secret if strong else secrets.token_urlsafe(32)
         settings = settings.with_changes(demo=True, jwt_secret=secret)
     settings.check_serving()
     asyncio.run(_prepare(settings, demo=args.demo, host=args.host, port=args.port))
@@ -208,7 +215,7 @@ async def _prepare(settings: Settings, *, demo: bool, host: str, port: int) -> N
         seen_roles[user.role] = seen_roles.get(user.role, 0) + 1
         if seen_roles[user.role] > 2:
             continue
-        token = issue_token(settings.jwt_secret, user.id, 7 * 24 * 3600)
+        token = issue_token(settings.jwt_secret, user.id, settings.jwt_max_ttl_seconds)
         print(f"  {user.role:<9} {user.id:<14} {token}")
     print()
 

@@ -30,6 +30,7 @@ from .schema.statements import (
     PrintLinkError,
     StatementData,
     compute_statement,
+    print_link_operation,
     read_print_token,
 )
 
@@ -219,7 +220,9 @@ def print_route(services: Any, record_access: RecordAccess) -> Route:
             )
             if ctx is None:
                 return _page(lang, "refused", 403)
-            ctx.operation_name = "printCopayStatement"
+            # The log shows the page was opened through this link (whoever held it),
+            # not that the link's issuer read the statement again.
+            ctx.operation_name = print_link_operation(claims)
             # The same visibility as Query.customer: an unseen customer shows nothing.
             customer = await ctx.loaders.customer.load(claims.customer_id)
             if customer is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +34,20 @@ class Limits:
     max_cost: int = 250_000
     # Rows a nested list is assumed to hold when costing a query (events per customer...).
     list_estimate: int = 10
+    # Counted before graphql-core validates a document (schema/budget.py), fragments
+    # counted each time they are spread: validation compares every pair of same-named
+    # fields, so these keep it to milliseconds. The full nested customer page is ~60
+    # fields, GraphiQL's introspection query ~240.
+    max_fields: int = 500
+    max_selections: int = 1000
+    # The same response name in one selection set (fragments inlined); each pair of them
+    # is compared in validation.
+    max_same_name: int = 5
+    # Operations and fragments in one document.
+    max_definitions: int = 50
+    # Depth inside __schema / __type: the standard introspection query of GraphQL
+    # clients (GraphiQL's included) is 14 deep; a 50-deep `ofType` chain is not.
+    max_introspection_depth: int = 15
     # JSON bodies: a query and its variables.
     max_body_bytes: int = 1_000_000
     # Any one string argument (names, descriptions, reasons); SQLite refuses LIKE
@@ -50,7 +65,11 @@ class Settings:
     demo: bool = False
     graphiql: bool = True
     introspection: bool = True
-    print_url_ttl_seconds: int = 3600
+    # The print link is a bearer credential for one statement (name, hetu): short-lived.
+    print_url_ttl_seconds: int = 300
+    # Bearer tokens whose `exp` lies further ahead than this are refused, and `token`
+    # issues none longer: a leaked token stays useful for a working day at most.
+    jwt_max_ttl_seconds: int = 12 * 3600
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -71,6 +90,12 @@ class Settings:
             today=today,
             graphiql=_flag(env.get("VOUCHER_GRAPH_GRAPHIQL"), True),
             introspection=_flag(env.get("VOUCHER_GRAPH_INTROSPECTION"), True),
+            print_url_ttl_seconds=_seconds(
+                env, "VOUCHER_GRAPH_PRINT_URL_TTL_SECONDS", cls.print_url_ttl_seconds
+            ),
+            jwt_max_ttl_seconds=_seconds(
+                env, "VOUCHER_GRAPH_JWT_MAX_TTL_SECONDS", cls.jwt_max_ttl_seconds
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -92,3 +117,13 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number of seconds from `name`, or `default` when unset."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if re.fullmatch("[0-9]{1,9}", text) is None or int(text) == 0:
+        raise SettingsError(f"{name} must be a positive whole number of seconds")
+    return int(text)

@@ -8,6 +8,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 from sqlalchemy import select
 from statement_world import StatementPage, api_fixture  # noqa: F401
@@ -67,8 +68,10 @@ async def test_showing_name_and_hetu_is_written_to_the_access_log(api: Api) -> N
     result = await statement(api, "u1")
     before = await access_log(api)
     await api.client.get(result["printUrl"])
+    token = parse_qs(urlsplit(result["printUrl"]).query)["token"][0]
+    link_id = jwt.decode(token, options={"verify_signature": False})["jti"]
     assert (await access_log(api))[len(before) :] == [
-        ("u1", "c1", ["firstName", "lastName", "ssn"], "printCopayStatement"),
+        ("u1", "c1", ["firstName", "lastName", "ssn"], f"printLink:{link_id}"),
     ]
 
 

@@ -856,6 +856,16 @@ BROKEN: list[tuple[str, Mutation, str]] = [
         E1 + "unitPrice must not be negative",
     ),
     (
+        "units over the ceiling",
+        put("events", 0, "units", value="10000.00"),
+        E1 + "units must be at most 9999.99",
+    ),
+    (
+        "unit price over the ceiling",
+        put("events", 0, "unitPrice", value="100000"),
+        E1 + "unitPrice must be at most 99999.99",
+    ),
+    (
         "unit price three decimals",
         put("events", 0, "unitPrice", value="45.001"),
         E1 + "unitPrice has more than 2 decimals",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -10,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
+    AsyncSessionTransaction,
     async_sessionmaker,
     create_async_engine,
 )
@@ -67,6 +71,39 @@ class RequestFinished(RuntimeError):
     """A statement was started after its request's session was closed."""
 
 
+# The ShieldedSession whose statement the current task is running, if any: AsyncSession
+# methods that call one another (scalars -> execute) must not wait for their own lock.
+_RUNNING_FOR: ContextVar[AsyncSession | None] = ContextVar("shielded_running_for", default=None)
+
+# AsyncSession's coroutine methods that do no database work of their own: entering the
+# context, and a class-wide close of every session (never used by a request).
+NO_DATABASE_WORK = frozenset({"__aenter__", "close_all"})
+# The ones that run statements: each goes through the lock and the shield.
+STATEMENT_METHODS = (
+    "connection",
+    "delete",
+    "delete_all",
+    "execute",
+    "flush",
+    "get",
+    "get_one",
+    "merge",
+    "merge_all",
+    "refresh",
+    "run_sync",
+    "scalar",
+    "scalars",
+    "stream",
+    "stream_scalars",
+)
+
+
+def _shielding(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a method as going through the shield (tests enumerate the marks)."""
+    method.shielded = True  # type: ignore[attr-defined]
+    return method
+
+
 class ShieldedSession(AsyncSession):
     """An AsyncSession that GraphQL's concurrent resolvers can share safely.
 
@@ -77,6 +114,8 @@ class ShieldedSession(AsyncSession):
     unusable (PostgreSQL aborts the transaction, SQLite can hang). So statements run one
     at a time, each shielded from cancellation (the cancelled resolver stops waiting, the
     statement completes), and commit, rollback and close first wait for those in flight.
+    Every coroutine method of AsyncSession is covered (STATEMENT_METHODS, the finishing
+    ones below, and savepoints through ShieldedTransaction), so no call goes around it.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -85,13 +124,16 @@ class ShieldedSession(AsyncSession):
         self._in_flight: set[asyncio.Future[Any]] = set()
         self._finished = False
 
-    async def _one_at_a_time(self, run: Any) -> Any:
+    async def _one_at_a_time(self, run: Callable[[], Awaitable[Any]]) -> Any:
         if self._finished:
             raise RequestFinished("the request's session is closed")
         async with self._statement_lock:
+            _RUNNING_FOR.set(self)  # this task's context only
             return await run()
 
-    async def _shielded(self, run: Any) -> Any:
+    async def _shielded(self, run: Callable[[], Awaitable[Any]]) -> Any:
+        if _RUNNING_FOR.get() is self:
+            return await run()  # already inside one of our shielded calls
         task = asyncio.ensure_future(self._one_at_a_time(run))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
@@ -99,27 +141,89 @@ class ShieldedSession(AsyncSession):
 
     async def drain(self) -> None:
         """Wait until no statement of this session is running."""
+        if _RUNNING_FOR.get() is self:
+            return  # called from one of them: waiting for ourselves would never end
         while self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._shielded(lambda: AsyncSession.execute(self, *args, **kwargs))
-
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._shielded(lambda: AsyncSession.get(self, *args, **kwargs))
-
+    @_shielding
     async def commit(self) -> None:
         await self.drain()
-        await super().commit()
+        await self._shielded(lambda: AsyncSession.commit(self))
 
+    @_shielding
     async def rollback(self) -> None:
         await self.drain()
-        await super().rollback()
+        await self._shielded(lambda: AsyncSession.rollback(self))
 
+    @_shielding
+    async def reset(self) -> None:
+        await self.drain()
+        await self._shielded(lambda: AsyncSession.reset(self))
+
+    @_shielding
+    async def invalidate(self) -> None:
+        await self.drain()
+        await self._shielded(lambda: AsyncSession.invalidate(self))
+
+    @_shielding
     async def close(self) -> None:
         await self.drain()
         self._finished = True
-        await super().close()
+        # Shielded too: a request cancelled while closing still returns its connection.
+        await asyncio.shield(asyncio.ensure_future(AsyncSession.close(self)))
+
+    @_shielding
+    async def aclose(self) -> None:
+        await self.close()
+
+    @_shielding
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await self.close()
+
+    def begin(self) -> AsyncSessionTransaction:
+        return ShieldedTransaction(self)
+
+    def begin_nested(self) -> AsyncSessionTransaction:
+        return ShieldedTransaction(self, nested=True)
+
+
+def _statement_method(name: str) -> Callable[..., Any]:
+    unshielded = getattr(AsyncSession, name)
+
+    @functools.wraps(unshielded)
+    async def method(self: ShieldedSession, *args: Any, **kwargs: Any) -> Any:
+        return await self._shielded(lambda: unshielded(self, *args, **kwargs))
+
+    return _shielding(method)
+
+
+for _name in STATEMENT_METHODS:
+    setattr(ShieldedSession, _name, _statement_method(_name))
+
+
+class ShieldedTransaction(AsyncSessionTransaction):
+    """begin() / begin_nested() of a ShieldedSession: BEGIN, SAVEPOINT, RELEASE and
+    ROLLBACK TO go through the session's lock and shield like any statement."""
+
+    __slots__ = ()
+    session: ShieldedSession
+
+    async def start(self, is_ctxmanager: bool = False) -> AsyncSessionTransaction:
+        return await self.session._shielded(  # type: ignore[no-any-return]
+            lambda: AsyncSessionTransaction.start(self, is_ctxmanager)
+        )
+
+    async def commit(self) -> None:
+        await self.session._shielded(lambda: AsyncSessionTransaction.commit(self))
+
+    async def rollback(self) -> None:
+        await self.session._shielded(lambda: AsyncSessionTransaction.rollback(self))
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await self.session._shielded(
+            lambda: AsyncSessionTransaction.__aexit__(self, type_, value, traceback)
+        )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -13,9 +13,10 @@ from . import models as m
 from .access_relation import derive_provider_customers
 from .names import name_words, order_key
 
-# Deletion order: children before parents, so foreign keys hold at every step.
+# Deletion order: children before parents, so foreign keys hold at every step. The
+# access log is not here: it is the legal record of past reads, not world data, and
+# `load --replace` / `generate --replace` keep it (CONTRACT.md, DOMAIN.md Access log).
 TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
-    m.AccessLogEntry,
     m.CorrectionRequest,
     m.ProviderCustomer,
     m.Event,
@@ -45,6 +46,7 @@ async def has_data(session: AsyncSession) -> bool:
 
 
 async def clear(session: AsyncSession) -> None:
+    """Delete the world's data; the access log stays."""
     for table in TABLES_CHILD_FIRST:
         await session.execute(delete(table))
 

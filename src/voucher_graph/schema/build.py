@@ -26,6 +26,15 @@ MUTATION_PARTS: tuple[type, ...] = (Mutation,)
 
 
 class VoucherSchema(strawberry.Schema):
+    # Set by build_schema: hide graphql-core's "Did you mean …?" in execution errors too
+    # (variable values), not only in validation (schema/validation.py).
+    hide_suggestions: bool = False
+
+    def _get_custom_context_kwargs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Strawberry's hook for extra keyword arguments of graphql-core's execute().
+        extra: dict[str, Any] = super()._get_custom_context_kwargs(*args, **kwargs)
+        return {**extra, "hide_suggestions": True} if self.hide_suggestions else extra
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -39,12 +48,13 @@ def build_schema(
     extensions: Sequence[Callable[[], SchemaExtension]] | None = None,
     *,
     batched: bool = True,
+    hide_suggestions: bool = False,
 ) -> strawberry.Schema:
     """The served schema; `batched=False` runs every operation on graphql-core's own
     executor (the reference the batched one is tested against)."""
     query: Any = merge_types("Query", QUERY_PARTS) if len(QUERY_PARTS) > 1 else QUERY_PARTS[0]
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
-    return VoucherSchema(
+    schema = VoucherSchema(
         query=query,
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
@@ -52,3 +62,5 @@ def build_schema(
         # Read operations run breadth-first, batched per level (schema/executor.py).
         execution_context_class=executor_for(REGISTRY) if batched else None,
     )
+    schema.hide_suggestions = hide_suggestions
+    return schema

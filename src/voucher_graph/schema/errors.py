@@ -30,11 +30,21 @@ TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 TOKEN_LIMIT_MESSAGE = "Document contains more than"
 
 
+# graphql-core's refusals of a document too big or deep to validate: MaxIntrospectionDepth,
+# and validation giving up (too many errors, or recursion too deep). The contract's code
+# for a refused document is QUERY_TOO_COMPLEX, not BAD_USER_INPUT.
+REFUSED_DOCUMENT_MESSAGES = (
+    TOKEN_LIMIT_MESSAGE,
+    "Maximum introspection depth exceeded",
+    "Validation aborted.",
+)
+
+
 def is_limit_error(error: GraphQLError) -> bool:
     """Whether the error is a query limit's (schema/limits.py tags them; the token limit
-    is graphql-core's parser's own)."""
+    and graphql-core's own refusals are recognised by their text)."""
     code = (error.extensions or {}).get("code")
-    return code == TOO_COMPLEX or TOKEN_LIMIT_MESSAGE in error.message
+    return code == TOO_COMPLEX or any(m in error.message for m in REFUSED_DOCUMENT_MESSAGES)
 
 
 def error_code(error: GraphQLError) -> str:

@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    MaxIntrospectionDepthRule,
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -45,12 +46,13 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 
 from ..settings import Limits, Settings
+from .budget import budget_errors
 from .errors import TOKEN_LIMIT_MESSAGE, TOO_COMPLEX, is_limit_error
 from .query import MAX_PAGE
+from .validation import Validation
 
 DEFAULT_PAGE = 50
 CACHE_SIZE = 256  # distinct query texts kept parsed and validated (bounded: hostile texts)
@@ -249,7 +251,8 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         functools.partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         functools.partial(ParserCache, maxsize=CACHE_SIZE),
         functools.partial(AddValidationRules, rules),  # type: ignore[arg-type]
-        functools.partial(ValidationCache, maxsize=CACHE_SIZE),
+        # Suggestions go with introspection: both describe the schema.
+        functools.partial(Validation, hide_suggestions=not settings.introspection),
         RecordOperationName,
     ]
     if not settings.introspection:
@@ -263,10 +266,13 @@ class LimitCheck:
     def __init__(self, schema: GraphQLSchema, limits: Limits) -> None:
         self.schema = schema
         self.limits = limits
-        self.rules = tuple(limit_rules(limits))
+        # graphql-core's own bound on introspection cycles (`fields { type { fields ...`)
+        # runs here too, so that it refuses before any database work.
+        self.rules = (*limit_rules(limits), MaxIntrospectionDepthRule)
         # Bounded caches: a client sending endless distinct texts only evicts entries.
         self._parse = functools.lru_cache(maxsize=CACHE_SIZE)(self._parse_uncached)
         self._validate = functools.lru_cache(maxsize=CACHE_SIZE)(self._validate_uncached)
+        self._budget = functools.lru_cache(maxsize=CACHE_SIZE)(self._budget_uncached)
 
     def _parse_uncached(self, query: str) -> DocumentNode | GraphQLError:
         try:
@@ -277,9 +283,14 @@ class LimitCheck:
     def _validate_uncached(self, document: DocumentNode) -> tuple[GraphQLError, ...]:
         return tuple(validate(self.schema, document, self.rules))
 
-    def errors(self, query: object, variables: object = None) -> list[GraphQLError]:
-        """Limit errors, and text no database stores; other faults (syntax, unknown
-        fields) are left to Strawberry."""
+    def _budget_uncached(self, document: DocumentNode) -> tuple[GraphQLError, ...]:
+        return tuple(budget_errors(document, self.limits))
+
+    def errors(
+        self, query: object, variables: object = None, operation_name: object = None
+    ) -> list[GraphQLError]:
+        """Limit errors, the choice of operation, and text no database stores; other
+        faults (syntax, unknown fields) are left to Strawberry."""
         if not isinstance(query, str) or not query:
             return []
         parsed = self._parse(query)
@@ -287,6 +298,11 @@ class LimitCheck:
             if TOKEN_LIMIT_MESSAGE in parsed.message:
                 return [GraphQLError(parsed.message, extensions={"code": TOO_COMPLEX})]
             return []
+        # Cheap counts first: validation itself is what a hostile document attacks.
+        if over_budget := self._budget(parsed):
+            return list(over_budget)
+        if unchosen := operation_errors(parsed, operation_name):
+            return unchosen
         found = [e for e in self._validate(parsed) if is_limit_error(e)]
         longest = self.limits.max_string_chars
         if not found and (
@@ -301,6 +317,21 @@ class LimitCheck:
         finder = _UnstorableLiteral(self.limits.max_string_chars)
         visit(document, finder)
         return finder.found
+
+
+def operation_errors(document: DocumentNode, operation_name: object) -> list[GraphQLError]:
+    """The GraphQL spec's GetOperation: several operations need an operationName, and
+    the name must be one of them (Strawberry would run the first operation instead)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if not operation_name:
+        if len(operations) > 1:
+            message = "Must provide operation name if query contains multiple operations."
+            return [GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})]
+        return []
+    if not any(o.name is not None and o.name.value == operation_name for o in operations):
+        message = f"Unknown operation named '{operation_name}'."
+        return [GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})]
+    return []
 
 
 # PostgreSQL text cannot hold NUL, and no driver encodes a lone surrogate: such input

@@ -21,6 +21,7 @@ from ..data import models as m
 from ..data.loaders import Loaders
 from ..domain.amounts import WorkflowStatus, is_counting, needs_review
 from ..domain.errors import BadInput, Forbidden, NoReservation, NotFound
+from ..domain.event_values import check_event_values
 from ..domain.money import ZERO
 from ..domain.settlement import settlement_date
 from ..domain.workflow import (
@@ -102,10 +103,7 @@ def _text(value: str, field: str, *, required: bool) -> str:
 
 def _check_values(units: Decimal, unit_price: Decimal) -> None:
     # The Decimal scalar already refuses more than two decimals and malformed numbers.
-    if units <= ZERO:
-        raise BadInput("units must be greater than zero")
-    if unit_price < ZERO:
-        raise BadInput("unitPrice must not be negative")
+    check_event_values(units, unit_price)
 
 
 async def _check_recording(

@@ -11,6 +11,7 @@ from ..domain.errors import BadInput, Forbidden
 from ..domain.hetu import normalize_hetu
 from .context import Info
 from .enums import Role
+from .search_log import record_search, search_fields
 from .types import Customer, Event, User
 
 MAX_PAGE = 500
@@ -93,6 +94,11 @@ class Query:
             )
         except BadCursor as exc:
             raise BadInput(str(exc)) from exc
+        record_search(
+            ctx,
+            (row.id for row in page.customers),
+            search_fields(name_words=words, ssn=normalized_ssn, voucher_number=voucher_number),
+        )
         # Prime the loader: nested fields asking for these customers need no query.
         for row in page.customers:
             ctx.loaders.customer.prime(row.id, row)

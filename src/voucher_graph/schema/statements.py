@@ -10,6 +10,7 @@ import asyncio
 import datetime
 import hashlib
 import hmac
+import secrets
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -124,6 +125,8 @@ class PrintClaims:
     service_id: str
     from_date: datetime.date
     to_date: datetime.date
+    # A random id per link (its `jti`): the access log names the link an open came through.
+    link_id: str = ""
 
 
 def _link_key(secret: str) -> bytes:
@@ -143,6 +146,7 @@ def sign_print_token(settings: Settings, claims: PrintClaims, *, now: float | No
         "service": claims.service_id,
         "from": claims.from_date.isoformat(),
         "to": claims.to_date.isoformat(),
+        "jti": claims.link_id or secrets.token_hex(8),
         "iat": issued,
         "exp": issued + settings.print_url_ttl_seconds,
     }
@@ -158,7 +162,9 @@ def read_print_token(settings: Settings, token: str) -> PrintClaims:
             token,
             _link_key(settings.jwt_secret),
             algorithms=[_ALGORITHM],
-            options={"require": ["exp", "typ", "viewer", "customer", "service", "from", "to"]},
+            options={
+                "require": ["exp", "jti", "typ", "viewer", "customer", "service", "from", "to"]
+            },
         )
     except jwt.ExpiredSignatureError as exc:
         raise PrintLinkError("link expired", expired=True) from exc
@@ -173,9 +179,15 @@ def read_print_token(settings: Settings, token: str) -> PrintClaims:
             service_id=str(payload["service"]),
             from_date=datetime.date.fromisoformat(payload["from"]),
             to_date=datetime.date.fromisoformat(payload["to"]),
+            link_id=str(payload["jti"]),
         )
     except (ValueError, TypeError) as exc:
         raise PrintLinkError("invalid link") from exc
+
+
+def print_link_operation(claims: PrintClaims) -> str:
+    """The access log's `operation` for a page opened through a print link."""
+    return f"printLink:{claims.link_id}"
 
 
 def print_url(ctx: Context, claims: PrintClaims) -> str:

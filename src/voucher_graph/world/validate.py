@@ -27,6 +27,7 @@ from typing import Any
 
 from voucher_graph.domain.dates import parse_date
 from voucher_graph.domain.errors import BadInput
+from voucher_graph.domain.event_values import check_event_values
 from voucher_graph.domain.hetu import HetuError, parse_hetu
 from voucher_graph.domain.money import parse_decimal
 from voucher_graph.world.model import (
@@ -631,6 +632,10 @@ class _Validator:
         service_date = entry.day("serviceDate")
         units = entry.decimal("units", positive=True)
         unit_price = entry.decimal("unitPrice", non_negative=True)
+        try:
+            check_event_values(units, unit_price)
+        except BadInput as exc:
+            raise entry.error(exc.message) from None
         description = entry.optional_string("description", "")
         if entry.get("status") == "SETTLED":
             raise entry.error(
