@@ -41,6 +41,7 @@ from .schema.context import Context
 from .schema.errors import INTERNAL, client_error, error_code
 from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
+from .web.graphiql import graphiql_page, static_mount
 
 logger = logging.getLogger("voucher_graph.http")
 request_logger = logging.getLogger(REQUEST_LOGGER)
@@ -235,7 +236,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             and "text/html" in request.headers.get("accept", "")
         ):
             # GraphiQL itself is public; every query it sends carries the token.
-            return await self.render_graphql_ide(request)
+            return graphiql_page(request)
         # The token first (no database work): strangers learn nothing else, and
         # never make the server read a body.
         if settings.jwt_secret is None:
@@ -381,6 +382,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             Route("/health", health, methods=["GET"]),
             Route("/graphql", graphql),  # every method: the endpoint answers 405 itself
             print_route(services, write_access_log),
+            static_mount(),
         ],
         lifespan=lifespan,
     )
