@@ -41,6 +41,7 @@ from .schema.context import Context
 from .schema.errors import INTERNAL, client_error, error_code
 from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
+from .web.cors import with_cors
 from .web.graphiql import graphiql_page, static_mount
 
 logger = logging.getLogger("voucher_graph.http")
@@ -229,6 +230,9 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
     async def _dispatch(self, request: Request, log: RequestLog) -> Response:
         """HTTP-level refusals (method, type, size, JSON, token, limits), then GraphQL."""
         settings = self.services.settings
+        if request.method == "OPTIONS":
+            # Not a preflight (CORS answered those): say what is allowed, token or not.
+            return Response(status_code=204, headers={"Allow": "GET, POST, OPTIONS"})
         if (
             request.method == "GET"
             and not request.url.query
@@ -380,7 +384,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            Route("/graphql", graphql),  # every method: the endpoint answers 405 itself
+            # Every method: the endpoint answers 405 itself; CORS answers preflights first.
+            Route("/graphql", with_cors(graphql, settings.cors_origins)),
             print_route(services, write_access_log),
             static_mount(),
         ],
