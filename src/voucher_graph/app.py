@@ -43,6 +43,7 @@ from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
 from .web.cors import with_cors
 from .web.graphiql import graphiql_page, static_mount
+from .web.public_url import public_base
 
 logger = logging.getLogger("voucher_graph.http")
 request_logger = logging.getLogger(REQUEST_LOGGER)
@@ -66,7 +67,13 @@ class Services:
         return self.settings.today or helsinki_today(datetime.now(UTC))
 
     async def open_context(
-        self, session: AsyncSession, user_id: str, *, request_id: str, root_path: str = ""
+        self,
+        session: AsyncSession,
+        user_id: str,
+        *,
+        request_id: str,
+        root_path: str = "",
+        base_url: str = "",
     ) -> Context | None:
         """The request's Context, the viewer read afresh from the database; None if unknown.
 
@@ -84,7 +91,7 @@ class Services:
             loaders=Loaders(session, gate.scopes),
             today=today,
             request_id=request_id,
-            extra={"root_path": root_path},
+            extra={"root_path": root_path, "base_url": base_url},
         )
 
 
@@ -287,6 +294,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 user_id,
                 request_id=request_id,
                 root_path=str(request.scope.get("root_path") or ""),
+                base_url=public_base(services.settings, request),
             )
             if context is None:
                 log.codes = ("UNAUTHENTICATED",)
