@@ -41,6 +41,7 @@ from .schema.context import Context
 from .schema.errors import INTERNAL, client_error, error_code
 from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
+from .web import graphql_http
 from .web.cors import with_cors
 from .web.graphiql import graphiql_page, static_mount
 from .web.public_url import public_base
@@ -213,6 +214,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         )
         self.services = services
         self.limit_check = LimitCheck(self.schema._schema, settings.limits)  # type: ignore[attr-defined]
+        self.operation_check = graphql_http.OperationCheck(settings.limits.max_tokens)
         count_statements_of(services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -230,6 +232,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 logger.exception("unexpected failure in request %s", log.request_id)
                 response = _internal(log.request_id)
                 log.codes = (INTERNAL,)
+        response = graphql_http.finish(request, response)
         response.headers["x-request-id"] = log.request_id
         log.emit(response.status_code, started, statements[0])
         await response(scope, receive, send)
@@ -284,9 +287,12 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         user_id = log.user_id
         assert user_id is not None
         # Limits (and text no database stores) before any database work, viewer included.
-        if too_complex := self.limit_check.errors(payload["query"], payload.get("variables")):
+        if too_complex := self.limit_check.errors(
+            payload["query"], payload.get("variables")
+        ) or self.operation_check.errors(payload["query"], payload.get("operationName")):
             log.codes = tuple(error_code(e) for e in too_complex)
             errors = [client_error(e, request_id).formatted for e in too_complex]
+            graphql_http.mark_request_error(request)
             return JSONResponse({"data": None, "errors": errors})
         async with services.sessions() as session:
             context = await services.open_context(
@@ -327,6 +333,8 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             log = getattr(request.state, "vg_log", None)
             if log is not None:
                 log.codes = tuple(sorted({error_code(e) for e in result.errors}))
+            if graphql_http.is_request_error(result.data, result.errors):
+                graphql_http.mark_request_error(request)
         return process_result(result)
 
     async def get_context(self, request: Any, response: Any) -> Any:
