@@ -45,6 +45,7 @@ from .web import graphql_http
 from .web.cors import with_cors
 from .web.graphiql import graphiql_page, static_mount
 from .web.public_url import public_base
+from .web.trusted_documents import TrustedDocuments
 
 logger = logging.getLogger("voucher_graph.http")
 request_logger = logging.getLogger(REQUEST_LOGGER)
@@ -215,6 +216,11 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         self.services = services
         self.limit_check = LimitCheck(self.schema._schema, settings.limits)  # type: ignore[attr-defined]
         self.operation_check = graphql_http.OperationCheck(settings.limits.max_tokens)
+        self.trusted_documents = (
+            TrustedDocuments.load(settings.trusted_documents)
+            if settings.trusted_documents
+            else None
+        )
         count_statements_of(services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -250,7 +256,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             and "text/html" in request.headers.get("accept", "")
         ):
             # GraphiQL itself is public; every query it sends carries the token.
-            return graphiql_page(request)
+            return graphiql_page(request, trusted_documents=self.trusted_documents is not None)
         # The token first (no database work): strangers learn nothing else, and
         # never make the server read a body.
         if settings.jwt_secret is None:
@@ -276,6 +282,11 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             return _error(
                 413, "BAD_USER_INPUT", f"the body exceeds {settings.limits.max_body_bytes} bytes"
             )
+        if self.trusted_documents is not None:
+            body, refusal = self.trusted_documents.rewrite(body)
+            if refusal:
+                log.codes = ("BAD_USER_INPUT",)
+                return _error(400, "BAD_USER_INPUT", refusal)
         payload, problem = _check_payload(body)
         if payload is None:
             return _error(400, "BAD_USER_INPUT", problem)

@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=3600, help="seconds")
 
     commands.add_parser("schema", help="print the GraphQL SDL")
+    trusted = commands.add_parser(
+        "trusted-documents", help="build a trusted-documents manifest from .graphql files"
+    )
+    trusted.add_argument("folder", type=Path)
+    trusted.add_argument("--output", "-o", type=Path)
     cli_help.describe(parser)
 
     args = parser.parse_args(argv)
@@ -45,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(build_schema().as_str())
             return 0
+        if args.command == "trusted-documents":
+            from .cli_help import write_manifest
+
+            return write_manifest(args.folder, args.output)
         if args.command == "token":
             return _token(settings, args.user_id, args.ttl)
         if args.command == "load":

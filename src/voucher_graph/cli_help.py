@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 DATABASE = (
     "  VOUCHER_GRAPH_DATABASE_URL   sqlite:///file.db or postgresql://user@host/db\n"
@@ -23,6 +26,9 @@ SERVING = (
     "                               (default: none)\n"
     "  VOUCHER_GRAPH_PUBLIC_URL     the address clients reach the service at; printUrl is\n"
     "                               made under it (default: the request's own address)\n"
+    "  VOUCHER_GRAPH_TRUSTED_DOCUMENTS\n"
+    "                               a manifest (voucher-graph trusted-documents): only its\n"
+    "                               documents are run (default: none, any document)\n"
 )
 
 EPILOGS = {
@@ -33,6 +39,11 @@ EPILOGS = {
     + "  Without VOUCHER_GRAPH_JWT_SECRET, the demo's secret (voucher-graph-demo.secret in\n"
     "  this folder, made by `serve --demo`) signs the token.\n",
     "schema": "",
+    "trusted-documents": "Each *.graphql file under FOLDER (searched recursively) is one\n"
+    "document; every one must parse and be valid against the schema. The manifest maps\n"
+    '"sha256:<hex of the file\'s UTF-8 text>" to the text. Serve it with\n'
+    "VOUCHER_GRAPH_TRUSTED_DOCUMENTS=manifest.json; clients then send\n"
+    '{"documentId": "sha256:<hex>", "variables": {...}}.\n',
 }
 
 OPTIONS = {
@@ -48,6 +59,8 @@ OPTIONS = {
     ("load", "world"): "the world file (JSON, the contract's format)",
     ("token", "user_id"): "the user the token names (its `sub`)",
     ("token", "--ttl"): "seconds until the token expires (default: 3600)",
+    ("trusted-documents", "folder"): "folder holding the .graphql documents",
+    ("trusted-documents", "--output"): "write the manifest here (default: standard output)",
 }
 
 
@@ -65,3 +78,21 @@ def describe(parser: argparse.ArgumentParser) -> None:
                 if (name, key) in OPTIONS:
                     option.help = OPTIONS[(name, key)]
     parser.epilog = "Each command's --help names its options' defaults and its environment."
+
+
+def write_manifest(folder: Path, output: Path | None) -> int:
+    """`voucher-graph trusted-documents FOLDER [-o FILE]`: the manifest as JSON."""
+    from .schema.build import build_schema
+    from .web.trusted_documents import build_manifest
+
+    schema = build_schema()._schema  # type: ignore[attr-defined]
+    manifest = build_manifest(folder, schema)
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    for document_id, body in manifest.items():
+        first = body.strip().splitlines()[0] if body.strip() else ""
+        print(f"{document_id}  {first[:60]}", file=sys.stderr)
+    return 0

@@ -57,6 +57,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # The address clients reach the service at (printUrl is absolute under it).
     public_url: str | None = None
+    # A manifest of trusted documents; when set, nothing else is executed.
+    trusted_documents: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +80,7 @@ class Settings:
             introspection=_flag(env.get("VOUCHER_GRAPH_INTROSPECTION"), True),
             cors_origins=parse_origins(env.get("VOUCHER_GRAPH_CORS_ORIGINS") or ""),
             public_url=parse_public_url(env.get("VOUCHER_GRAPH_PUBLIC_URL") or ""),
+            trusted_documents=env.get("VOUCHER_GRAPH_TRUSTED_DOCUMENTS") or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:
