@@ -14,6 +14,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from graphql import ExecutionResult
+from opentelemetry.sdk.trace import TracerProvider
 from oso import Oso
 from sqlalchemy import insert, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +42,7 @@ from .schema.context import Context
 from .schema.errors import INTERNAL, client_error, error_code
 from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
-from .web import graphql_http
+from .web import graphql_http, metrics, telemetry
 from .web.cors import with_cors
 from .web.graphiql import graphiql_page, static_mount
 from .web.public_url import public_base
@@ -59,6 +60,8 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     oso: Oso
+    # Traces go here when OpenTelemetry is configured (web/telemetry.py); else None.
+    tracer_provider: TracerProvider | None = None
     statements: StatementCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -209,7 +212,12 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
     def __init__(self, services: Services) -> None:
         settings = services.settings
         super().__init__(
-            build_schema(extensions=schema_extensions(settings)),
+            build_schema(
+                extensions=[
+                    *schema_extensions(settings),
+                    *telemetry.schema_extensions(services.tracer_provider),
+                ]
+            ),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,
         )
@@ -241,6 +249,14 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         response = graphql_http.finish(request, response)
         response.headers["x-request-id"] = log.request_id
         log.emit(response.status_code, started, statements[0])
+        metrics.observe_request(
+            log.operation,
+            response.status_code,
+            log.codes,
+            time.perf_counter() - started,
+            statements[0],
+        )
+        telemetry.annotate(statements[0], log.operation, log.codes)
         await response(scope, receive, send)
 
     async def _dispatch(self, request: Request, log: RequestLog) -> Response:
@@ -386,12 +402,25 @@ async def write_access_log(session: AsyncSession, context: Context) -> None:
         for customer_id, fields in sorted(context.disclosed.items())
     ]
     await session.execute(insert(m.AccessLogEntry), rows)
+    metrics.observe_access_log(len(rows))
 
 
-def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
     engine = engine or create_engine(settings.database_url)
+    own_provider = tracer_provider is None
+    provider = tracer_provider or telemetry.provider_from_environment()
+    telemetry.trace_engine(engine, provider)
     services = Services(
-        settings=settings, engine=engine, sessions=session_factory(engine), oso=create_oso()
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        oso=create_oso(),
+        tracer_provider=provider,
     )
 
     async def health(_request: Request) -> Response:
@@ -406,13 +435,19 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         await engine.dispose()
+        if own_provider and provider is not None:
+            provider.shutdown()  # flush the spans still queued for export
 
     graphql = GraphQLEndpoint(services)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             # Every method: the endpoint answers 405 itself; CORS answers preflights first.
-            Route("/graphql", with_cors(graphql, settings.cors_origins)),
+            Route(
+                "/graphql",
+                with_cors(telemetry.traced_app(graphql, provider), settings.cors_origins),
+            ),
+            Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
             print_route(services, write_access_log),
             static_mount(),
         ],

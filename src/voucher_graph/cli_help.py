@@ -29,6 +29,11 @@ SERVING = (
     "  VOUCHER_GRAPH_TRUSTED_DOCUMENTS\n"
     "                               a manifest (voucher-graph trusted-documents): only its\n"
     "                               documents are run (default: none, any document)\n"
+    "  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_SERVICE_NAME, ...\n"
+    "                               OpenTelemetry's own: traces go out over OTLP/HTTP when\n"
+    "                               an endpoint or exporter is set (default: no tracing)\n"
+    "  PROMETHEUS_MULTIPROC_DIR     with --workers > 1, an empty folder so that /metrics\n"
+    "                               sums every worker (prometheus-client's multiprocess mode)\n"
 )
 
 EPILOGS = {
