@@ -211,7 +211,7 @@ async def _prepare(settings: Settings, *, demo: bool, host: str, port: int) -> N
         await engine.dispose()
     assert settings.jwt_secret is not None
     print(f"\nGraphiQL: http://{host}:{port}/graphql\n")
-    print('Paste one of these into GraphiQL\'s headers as {"Authorization": "Bearer <token>"}:')
+    print("Paste one of these into the token bar above GraphiQL (valid for 7 days):")
     from .demo_setup import printed_users
 
     for user in printed_users(users):
