@@ -102,8 +102,11 @@ class Api:
 
 
 
-def make_api(engine: AsyncEngine, counter: StatementCounter, today: date = TODAY) -> Api:
+def make_api(
+    engine: AsyncEngine, counter: StatementCounter, today: date = TODAY, **changes: Any
+) -> Api:
     settings = Settings(database_url=str(engine.url), jwt_secret=SECRET, today=today)
+    settings = settings.with_changes(**changes)
     app = create_app(settings, engine=engine)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     return Api(client=client, counter=counter, engine=engine)

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from graphql import ExecutionResult
+from opentelemetry.sdk.trace import TracerProvider
 from oso import Oso
 from sqlalchemy import insert, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,6 +44,11 @@ from .schema.context import Context
 from .schema.errors import INTERNAL, client_error, error_code
 from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
+from .web import graphql_http, metrics, telemetry
+from .web.cors import with_cors
+from .web.graphiql import graphiql_page, static_mount
+from .web.public_url import public_base
+from .web.trusted_documents import TrustedDocuments
 
 logger = logging.getLogger("voucher_graph.http")
 request_logger = logging.getLogger(REQUEST_LOGGER)
@@ -56,6 +62,8 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     oso: Oso
+    # Traces go here when OpenTelemetry is configured (web/telemetry.py); else None.
+    tracer_provider: TracerProvider | None = None
     statements: StatementCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,7 +74,13 @@ class Services:
         return self.settings.today or helsinki_today(datetime.now(UTC))
 
     async def open_context(
-        self, session: AsyncSession, user_id: str, *, request_id: str, root_path: str = ""
+        self,
+        session: AsyncSession,
+        user_id: str,
+        *,
+        request_id: str,
+        root_path: str = "",
+        base_url: str = "",
     ) -> Context | None:
         """The request's Context, the viewer read afresh from the database; None if unknown.
 
@@ -84,7 +98,7 @@ class Services:
             loaders=Loaders(session, gate.scopes),
             today=today,
             request_id=request_id,
-            extra={"root_path": root_path},
+            extra={"root_path": root_path, "base_url": base_url},
         )
 
 
@@ -201,7 +215,10 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         settings = services.settings
         super().__init__(
             build_schema(
-                extensions=schema_extensions(settings),
+                extensions=[
+                    *schema_extensions(settings),
+                    *telemetry.schema_extensions(services.tracer_provider),
+                ],
                 hide_suggestions=not settings.introspection,
             ),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -209,6 +226,12 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         )
         self.services = services
         self.limit_check = LimitCheck(self.schema._schema, settings.limits)  # type: ignore[attr-defined]
+        self.operation_check = graphql_http.OperationCheck(settings.limits.max_tokens)
+        self.trusted_documents = (
+            TrustedDocuments.load(settings.trusted_documents)
+            if settings.trusted_documents
+            else None
+        )
         count_statements_of(services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -226,13 +249,25 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 logger.exception("unexpected failure in request %s", log.request_id)
                 response = _internal(log.request_id)
                 log.codes = (INTERNAL,)
+        response = graphql_http.finish(request, response)
         response.headers["x-request-id"] = log.request_id
         log.emit(response.status_code, started, statements[0])
+        metrics.observe_request(
+            log.operation,
+            response.status_code,
+            log.codes,
+            time.perf_counter() - started,
+            statements[0],
+        )
+        telemetry.annotate(statements[0], log.operation, log.codes)
         await response(scope, receive, send)
 
     async def _dispatch(self, request: Request, log: RequestLog) -> Response:
         """HTTP-level refusals (method, type, size, JSON, token, limits), then GraphQL."""
         settings = self.services.settings
+        if request.method == "OPTIONS":
+            # Not a preflight (CORS answered those): say what is allowed, token or not.
+            return Response(status_code=204, headers={"Allow": "GET, POST, OPTIONS"})
         if (
             request.method == "GET"
             and not request.url.query
@@ -240,7 +275,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             and "text/html" in request.headers.get("accept", "")
         ):
             # GraphiQL itself is public; every query it sends carries the token.
-            return await self.render_graphql_ide(request)
+            return graphiql_page(request, trusted_documents=self.trusted_documents is not None)
         # The token first (no database work): strangers learn nothing else, and
         # never make the server read a body.
         if settings.jwt_secret is None:
@@ -267,6 +302,11 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             return _error(
                 413, "BAD_USER_INPUT", f"the body exceeds {settings.limits.max_body_bytes} bytes"
             )
+        if self.trusted_documents is not None:
+            body, refusal = self.trusted_documents.rewrite(body)
+            if refusal:
+                log.codes = ("BAD_USER_INPUT",)
+                return _error(400, "BAD_USER_INPUT", refusal)
         payload, problem = _check_payload(body)
         if payload is None:
             return _error(400, "BAD_USER_INPUT", problem)
@@ -280,9 +320,10 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         # Limits (and text no database stores) before any database work, viewer included.
         if too_complex := self.limit_check.errors(
             payload["query"], payload.get("variables"), payload.get("operationName")
-        ):
+        ) or self.operation_check.errors(payload["query"], payload.get("operationName")):
             log.codes = tuple(error_code(e) for e in too_complex)
             errors = [client_error(e, request_id).formatted for e in too_complex]
+            graphql_http.mark_request_error(request)
             return JSONResponse({"data": None, "errors": errors})
         async with services.sessions() as session:
             context = await services.open_context(
@@ -290,6 +331,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
                 user_id,
                 request_id=request_id,
                 root_path=str(request.scope.get("root_path") or ""),
+                base_url=public_base(services.settings, request),
             )
             if context is None:
                 log.codes = ("UNAUTHENTICATED",)
@@ -322,6 +364,8 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             log = getattr(request.state, "vg_log", None)
             if log is not None:
                 log.codes = tuple(sorted({error_code(e) for e in result.errors}))
+            if graphql_http.is_request_error(result.data, result.errors):
+                graphql_http.mark_request_error(request)
         return process_result(result)
 
     def encode_json(self, data: object) -> bytes:
@@ -367,6 +411,7 @@ async def write_access_log(session: AsyncSession, context: Context) -> None:
     ]
     # Core insert: one executemany, without the ORM's bulk-insert bookkeeping.
     await session.execute(insert(m.AccessLogEntry.__table__), rows)  # type: ignore[arg-type]
+    metrics.observe_access_log(len(rows))
 
 
 def tune_garbage_collector() -> None:
@@ -383,10 +428,22 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
     engine = engine or create_engine(settings.database_url)
+    own_provider = tracer_provider is None
+    provider = tracer_provider or telemetry.provider_from_environment()
+    telemetry.trace_engine(engine, provider)
     services = Services(
-        settings=settings, engine=engine, sessions=session_factory(engine), oso=create_oso()
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        oso=create_oso(),
+        tracer_provider=provider,
     )
 
     async def health(_request: Request) -> Response:
@@ -402,13 +459,21 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         tune_garbage_collector()
         yield
         await engine.dispose()
+        if own_provider and provider is not None:
+            provider.shutdown()  # flush the spans still queued for export
 
     graphql = GraphQLEndpoint(services)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            Route("/graphql", graphql),  # every method: the endpoint answers 405 itself
+            # Every method: the endpoint answers 405 itself; CORS answers preflights first.
+            Route(
+                "/graphql",
+                with_cors(telemetry.traced_app(graphql, provider), settings.cors_origins),
+            ),
+            Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
             print_route(services, write_access_log),
+            static_mount(),
         ],
         lifespan=lifespan,
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import cli_help
 from .settings import DEMO_DATABASE_PATH, MIN_SECRET_LENGTH, Settings, SettingsError
 
 
@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=3600, help="seconds")
 
     commands.add_parser("schema", help="print the GraphQL SDL")
+    trusted = commands.add_parser(
+        "trusted-documents", help="build a trusted-documents manifest from .graphql files"
+    )
+    trusted.add_argument("folder", type=Path)
+    trusted.add_argument("--output", "-o", type=Path)
+    cli_help.describe(parser)
 
     generate = commands.add_parser("generate", help="write a synthetic world of N customers")
     generate.add_argument("--customers", type=int, required=True)
@@ -50,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(build_schema().as_str())
             return 0
+        if args.command == "trusted-documents":
+            from .cli_help import write_manifest
+
+            return write_manifest(args.folder, args.output)
         if args.command == "token":
             return _token(settings, args.user_id, args.ttl)
         if args.command == "load":
@@ -75,8 +85,15 @@ def main(argv: list[str] | None = None) -> int:
 def _token(settings: Settings, user_id: str, ttl: int) -> int:
     from .auth import issue_token
 
-    if not settings.jwt_secret:
-        raise SettingsError("VOUCHER_GRAPH_JWT_SECRET is not set")
+    secret = settings.jwt_secret
+    if not secret:
+        from .demo_setup import find_demo_secret
+
+        found = find_demo_secret(settings.database_url)
+        if found is None:
+            raise SettingsError("VOUCHER_GRAPH_JWT_SECRET is not set (nor is there a demo secret)")
+        secret, path = found
+        print(f"voucher-graph: signed with the demo secret in {path}", file=sys.stderr)
     if not 0 < ttl <= settings.jwt_max_ttl_seconds:
         raise SettingsError(
             f"--ttl must be between 1 and {settings.jwt_max_ttl_seconds} seconds"
@@ -84,7 +101,7 @@ def _token(settings: Settings, user_id: str, ttl: int) -> int:
         )
     print(
         issue_token(
-            settings.jwt_secret,
+            secret,
             user_id,
             ttl,
             issuer=settings.jwt_issuer,
@@ -146,11 +163,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if not args.database_url and not os.environ.get("VOUCHER_GRAPH_DATABASE_URL"):
             settings = settings.with_changes(database_url=f"sqlite:///{DEMO_DATABASE_PATH}")
         # The demo needs tokens it can print; a configured strong secret is kept (the
-        # workers, built by asgi.py, refuse a weak one).
+        # workers, built by asgi.py, refuse a weak one), else the one beside the demo
+        # database (so that tokens outlive a restart).
+        from .demo_setup import demo_secret, secret_path
+
         strong = settings.jwt_secret and len(settings.jwt_secret) >= MIN_SECRET_LENGTH
-        secret = settings.jwt_secret if strong else secrets.token_urlsafe(32)
+        secret = settings.jwt_secret if strong else demo_secret(secret_path(settings.database_url))
         settings = settings.with_changes(demo=True, jwt_secret=secret)
     settings.check_serving()
+    from .demo_setup import check_port_free
+
+    check_port_free(args.host, args.port)  # before any token is printed
     asyncio.run(_prepare(settings, demo=args.demo, host=args.host, port=args.port))
 
     # Workers are separate processes: they rebuild the app from the environment.
@@ -209,12 +232,11 @@ async def _prepare(settings: Settings, *, demo: bool, host: str, port: int) -> N
         await engine.dispose()
     assert settings.jwt_secret is not None
     print(f"\nGraphiQL: http://{host}:{port}/graphql\n")
-    print('Paste one of these into GraphiQL\'s headers as {"Authorization": "Bearer <token>"}:')
-    seen_roles: dict[str, int] = {}
-    for user in users:
-        seen_roles[user.role] = seen_roles.get(user.role, 0) + 1
-        if seen_roles[user.role] > 2:
-            continue
+    hours = settings.jwt_max_ttl_seconds // 3600
+    print(f"Paste one of these into the token bar above GraphiQL (valid for {hours} h):")
+    from .demo_setup import printed_users
+
+    for user in printed_users(users):
         token = issue_token(settings.jwt_secret, user.id, settings.jwt_max_ttl_seconds)
         print(f"  {user.role:<9} {user.id:<14} {token}")
     print()

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_PATH = Path("voucher-graph.db")
 DEMO_DATABASE_PATH = Path("voucher-graph-demo.db")
@@ -71,6 +72,12 @@ class Settings:
     # issues none longer: a leaked token stays useful for a working day at most.
     jwt_max_ttl_seconds: int = 12 * 3600
     limits: Limits = field(default_factory=Limits)
+    # Browser origins allowed to call /graphql from other sites; none by default.
+    cors_origins: tuple[str, ...] = ()
+    # The address clients reach the service at (printUrl is absolute under it).
+    public_url: str | None = None
+    # A manifest of trusted documents; when set, nothing else is executed.
+    trusted_documents: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +103,9 @@ class Settings:
             jwt_max_ttl_seconds=_seconds(
                 env, "VOUCHER_GRAPH_JWT_MAX_TTL_SECONDS", cls.jwt_max_ttl_seconds
             ),
+            cors_origins=parse_origins(env.get("VOUCHER_GRAPH_CORS_ORIGINS") or ""),
+            public_url=parse_public_url(env.get("VOUCHER_GRAPH_PUBLIC_URL") or ""),
+            trusted_documents=env.get("VOUCHER_GRAPH_TRUSTED_DOCUMENTS") or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -127,3 +137,33 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     if re.fullmatch("[0-9]{1,9}", text) is None or int(text) == 0:
         raise SettingsError(f"{name} must be a positive whole number of seconds")
     return int(text)
+def parse_origins(value: str) -> tuple[str, ...]:
+    """VOUCHER_GRAPH_CORS_ORIGINS: comma-separated `scheme://host[:port]`, nothing else."""
+    origins = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        # A browser's Origin header has no path, query or trailing slash: such an entry
+        # would never match, so it is refused rather than silently ignored.
+        if parts.scheme not in ("http", "https") or not parts.hostname or item != (
+            f"{parts.scheme}://{parts.netloc}"
+        ):
+            raise SettingsError(
+                f"VOUCHER_GRAPH_CORS_ORIGINS: {item!r} is not an origin like https://app.example"
+            )
+        origins.append(item)
+    return tuple(origins)
+
+
+def parse_public_url(value: str) -> str | None:
+    """VOUCHER_GRAPH_PUBLIC_URL: an absolute http(s) URL, kept without its trailing slash."""
+    value = value.strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(
+            f"VOUCHER_GRAPH_PUBLIC_URL: {value!r} is not an address like https://api.example/vg"
+        )
+    return value.rstrip("/")

@@ -21,6 +21,11 @@ MAX_PAGE = 500
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = strawberry.field(
+        description="Forward-only paging: true exactly when `after` was given (its "
+        "customer, visible to the viewer, comes before this page)."
+    )
+    start_cursor: str | None
 
 
 @strawberry.type
@@ -111,6 +116,8 @@ class Query:
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 end_cursor=edges[-1].cursor if edges else None,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
             ),
             total_count=page.total_count,
         )

@@ -191,8 +191,9 @@ def print_link_operation(claims: PrintClaims) -> str:
 
 
 def print_url(ctx: Context, claims: PrintClaims) -> str:
-    """An absolute path under the app's mount point (root_path), so it works behind a prefix."""
-    root = str(ctx.extra.get("root_path") or "").rstrip("/")
+    """An absolute URL under the service's public address (VOUCHER_GRAPH_PUBLIC_URL or the
+    request's own, mount point included), so that another origin or an e-mail can open it."""
+    root = str(ctx.extra.get("base_url") or ctx.extra.get("root_path") or "").rstrip("/")
     return f"{root}{PRINT_PATH}?{urlencode({'token': sign_print_token(ctx.settings, claims)})}"
 
 

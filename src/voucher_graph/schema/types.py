@@ -11,7 +11,7 @@ import strawberry
 
 from ..data import models as m
 from ..data.loaders import EventsKey, ReservationsKey
-from ..domain.errors import Forbidden
+from ..domain.errors import BadInput, Forbidden
 from . import event_facts
 from .context import Info
 from .enums import EventStatus, Role, Unit
@@ -330,6 +330,8 @@ class Customer:
         to: datetime.date | None = None,
         status: list[EventStatus] | None = None,
     ) -> list[Event]:
+        if from_ is not None and to is not None and from_ > to:
+            raise BadInput("from must not be after to")  # as in copayStatement
         rows = await info.context.loaders.events.load(EventsKey(self.row.id, from_, to))
         events = await event_list(info, rows)
         if status is None:
