@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..data.loaders import EventsKey, ReservationsKey
+from ..domain.errors import BadInput
 from . import event_facts
 from .context import Context
 from .enums import EventStatus
@@ -53,7 +54,11 @@ async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args)
 
 
 async def _events(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
-    keys = [EventsKey(c.row.id, args.get("from_"), args.get("to")) for c in customers]
+    from_, to = args.get("from_"), args.get("to")
+    if from_ is not None and to is not None and from_ > to:
+        # As the Customer.events resolver (types.py): every customer's field errs.
+        return [BadInput("from must not be after to") for _ in customers]
+    keys = [EventsKey(c.row.id, from_, to) for c in customers]
     lists = await ctx.loaders.events.load_many(keys)
     # One derivation for the events of the whole level (statuses, amounts, rights).
     rows = [row for rows in lists for row in rows]

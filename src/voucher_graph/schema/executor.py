@@ -491,6 +491,9 @@ class BatchedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             or not isinstance(context, Context)
             or not self.error_propagation
             or self.schema.query_type is None
+            # Field middleware (a Strawberry extension's `resolve` hook, e.g. tracing
+            # resolver spans) must see every resolver call: graphql-core's executor.
+            or getattr(self.middleware_manager, "middlewares", None)
         ):
             return None
         try:

@@ -325,7 +325,10 @@ def operation_errors(document: DocumentNode, operation_name: object) -> list[Gra
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if not operation_name:
         if len(operations) > 1:
-            message = "Must provide operation name if query contains multiple operations."
+            message = (
+                "Must provide an operation name (operationName) "
+                "if the document contains several operations."
+            )
             return [GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})]
         return []
     if not any(o.name is not None and o.name.value == operation_name for o in operations):
