@@ -1,7 +1,7 @@
 """Per-request batch loaders: one SQL statement per loader per batch, whatever the size.
 
 Loaders that expose rows to the viewer take an authorized base statement (built by the
-policy layer) and only add the batch's keys to it; the internal ones (`events_of_pp`,
+policy layer) and only add the batch's keys to it; the internal ones (voucher rows,
 reference data) feed computations and are never returned to the client as such.
 """
 
@@ -182,7 +182,6 @@ class Loaders:
         self.events = _loader(self._events)
         self.customer_number = _loader(self._customer_numbers)
         self.pp_contents = _loader(self._pp_contents)
-        self.events_of_pp = _loader(self._events_of_pp)
         self.pp = _loader(self._pp_by_id)
         self.service = _loader(self._services)
         self.content = _loader(self._contents)
@@ -271,12 +270,6 @@ class Loaders:
     async def _pp_contents(self, pp_ids: list[str]) -> list[list[m.PurchasingPowerContent]]:
         await self._load_vouchers(pp_ids)
         return [self._voucher_contents.get(i, []) for i in pp_ids]
-
-    async def _events_of_pp(self, pp_ids: list[str]) -> list[list[m.Event]]:
-        """Every non-deleted event of these purchasing powers, whoever recorded it:
-        balances and used units count them all. Never returned to a client."""
-        await self._load_vouchers(pp_ids)
-        return [self._voucher_events.get(i, []) for i in pp_ids]
 
     async def _pp_by_id(self, ids: list[str]) -> list[m.PurchasingPower | None]:
         await self._load_vouchers(ids)
