@@ -114,7 +114,7 @@ def _token(settings: Settings, user_id: str, ttl: int) -> int:
 async def _load(settings: Settings, path: Path, *, replace: bool) -> int:
     from .data.engine import create_engine, session_factory
     from .data.migrate import upgrade
-    from .data.writer import clear, has_data, write_world
+    from .data.writer import clear, has_data, refresh_statistics, write_world
     from .world.validate import WorldError, validate_world
 
     try:
@@ -146,6 +146,8 @@ async def _load(settings: Settings, path: Path, *, replace: bool) -> int:
                 await clear(session)
             print("writing ...", file=sys.stderr)
             await write_world(session, world, progress=progress)
+        # The planner needs the new sizes (PostgreSQL): see refresh_statistics.
+        await refresh_statistics(engine)
     finally:
         await engine.dispose()
     print(f"loaded {path}", file=sys.stderr)

@@ -14,7 +14,7 @@ async def run_generate(settings: Settings, customers: int, seed: int, *, replace
     from .data.engine import create_engine, session_factory
     from .data.generate import clear_world, generate_world
     from .data.migrate import upgrade
-    from .data.writer import has_data
+    from .data.writer import has_data, refresh_statistics
     from .domain.dates import helsinki_today
     from .world.synthetic import SyntheticWorld
 
@@ -49,6 +49,8 @@ async def run_generate(settings: Settings, customers: int, seed: int, *, replace
             world = SyntheticWorld(customers, seed, today)
             viewers = await generate_world(session, world, progress=progress)
             progress("committing ...")
+        progress("vacuuming and analyzing (statistics, visibility map) ...")
+        await refresh_statistics(engine)
     finally:
         await engine.dispose()
     print(

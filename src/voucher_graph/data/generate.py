@@ -96,8 +96,7 @@ async def generate_world(
         await _restore_constraints(session, saved)
         say(f"indexes and constraints in place ({_since(began)})")
     await derive_tables(session)
-    if postgres:
-        await session.execute(text(f"ANALYZE {', '.join(tables)}"))
+    # Statistics and the visibility map come after the commit (writer.refresh_statistics).
     say(f"written ({_since(began)})")
     return wide_viewers(world)
 

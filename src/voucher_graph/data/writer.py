@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ..world.model import World
 from . import models as m
@@ -232,6 +232,23 @@ async def derive_tables(session: AsyncSession) -> int:
     follows from the events and reservations. Returns the provider-customer pairs.
     """
     return await derive_provider_customers(session)
+
+
+async def refresh_statistics(engine: AsyncEngine) -> None:
+    """After a bulk write has committed: VACUUM (ANALYZE) the world's tables on PostgreSQL.
+
+    ANALYZE gives the planner the new sizes; without it the relation just derived looks
+    empty and rule A's probes turn into scans. VACUUM sets the visibility map, without
+    which an "index-only" count still visits every heap row (and autovacuum may take
+    its time). VACUUM cannot run in a transaction, hence a connection of its own in
+    autocommit, after the caller's commit. SQLite plans well without statistics.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    tables = ", ".join(t.__tablename__ for t in TABLES_CHILD_FIRST)
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(f"VACUUM (ANALYZE) {tables}")
 
 
 def customer_row(id: str, first_name: str, last_name: str, ssn: str) -> dict[str, Any]:
