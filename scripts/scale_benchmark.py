@@ -151,6 +151,7 @@ class SizeResult:
     size: int
     seconds_to_generate: float | None
     viewers: dict[str, tuple[str, int]] = field(default_factory=dict)  # role -> (user, seen)
+    floor_ms: float = float("nan")  # `{ me { id } }`: the API's cost of any request
     cases: dict[tuple[str, str], Case] = field(default_factory=dict)
 
 
@@ -189,6 +190,21 @@ async def prepare(url: str, size: int, seed: int, today: date) -> float | None:
     env = {**os.environ, "VOUCHER_GRAPH_TODAY": today.isoformat()}
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
     return time.monotonic() - began
+
+
+async def floor(client: httpx.AsyncClient, headers: dict[str, str], runs: int) -> float:
+    """p50 ms of `{ me { id } }`: token, viewer, GraphQL and a transaction, no search.
+
+    A one-row lookup costs well under a millisecond in SQL, so its API ÷ SQL is mostly
+    this floor; it is printed to tell the two apart.
+    """
+    times = []
+    for _ in range(runs + 1):
+        began = time.perf_counter()
+        response = await client.post("/graphql", json={"query": "{ me { id } }"}, headers=headers)
+        times.append((time.perf_counter() - began) * 1000)
+        response.raise_for_status()
+    return statistics.median(times[1:])
 
 
 async def _no_answer(error: str) -> dict[str, str]:
@@ -297,6 +313,8 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 # The customers to look up come from the SQL side, which always answers.
                 first_rows = await sql.fetch(page_sql(role), key, start)
                 result.viewers[role] = (user_id, first_rows[0]["total"])
+                if role == ROLES[0]:
+                    result.floor_ms = await floor(client, headers, args.runs)
                 target = first_rows[min(len(first_rows) - 1, 24)]["id"]
                 ssn = await sql.fetchval("SELECT ssn FROM customers WHERE id = $1", target)
                 voucher = await sql.fetchval(
@@ -388,6 +406,7 @@ def report(results: list[SizeResult]) -> None:
         )
         seen = ", ".join(f"{r} {u} sees {n:,}" for r, (u, n) in result.viewers.items())
         print(f"{label(result.size)} ({made}): {seen}")
+        print(f"  API floor ({{ me {{ id }} }}, p50): {result.floor_ms:.1f} ms")
     head = f"{'viewer, query':<24}"
     for result in results:
         head += f" {label(result.size) + ' api':>10} {'sql':>9} {'api/sql':>7}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    bindparam,
     exists,
     func,
     select,
@@ -70,27 +72,40 @@ def _code_point(column: Any, dialect: str) -> Any:
     return column.collate("C") if dialect == "postgresql" else column
 
 
-def _criteria(search: CustomerSearch, visible_pps: Select[Any]) -> list[ColumnElement[bool]]:
+# The search's values are bound parameters, never part of the statement's tree: the
+# statements of one shape of search are built once per scope (see _Statements).
+_SSN: BindParameter[Any] = bindparam("search_ssn")
+_VOUCHER: BindParameter[Any] = bindparam("search_voucher")
+_CURSOR_ID: BindParameter[Any] = bindparam("cursor_id")
+_LIMIT: BindParameter[Any] = bindparam("page_limit")
+_AFTER = (bindparam("after_last"), bindparam("after_first"), bindparam("after_id"))
+
+
+def _word(index: int) -> BindParameter[Any]:
+    return bindparam(f"search_word_{index}")
+
+
+def _criteria(shape: _Shape, visible_pps: Select[Any]) -> list[ColumnElement[bool]]:
     criteria: list[ColumnElement[bool]] = []
-    for word in search.name_words:
+    for index in range(shape.words):
         # A prefix LIKE: an index range on PostgreSQL too (varchar_pattern_ops, 0002).
         criteria.append(
             exists(
                 select(m.CustomerNameWord.customer_id).where(
                     m.CustomerNameWord.customer_id == m.Customer.id,
-                    m.CustomerNameWord.word.like(_like_prefix(word), escape="\\"),
+                    m.CustomerNameWord.word.like(_word(index), escape="\\"),
                 )
             )
         )
-    if search.ssn is not None:
-        criteria.append(m.Customer.ssn == search.ssn)
-    if search.voucher_number is not None:
+    if shape.ssn:
+        criteria.append(m.Customer.ssn == _SSN)
+    if shape.voucher_number:
         # The one purchasing power with this number, checked against the viewer's
         # purchasing-power rules for that row alone: never the whole visible set.
         criteria.append(
             exists(
                 visible_pps.with_only_columns(m.PurchasingPower.id).where(
-                    m.PurchasingPower.voucher_number == search.voucher_number,
+                    m.PurchasingPower.voucher_number == _VOUCHER,
                     m.PurchasingPower.customer_id == m.Customer.id,
                 )
             )
@@ -143,21 +158,76 @@ def _one_per_customer(keys: Any) -> bool:
     ) and (not isinstance(where, BooleanClauseList) or where.operator is operators.and_)
 
 
-async def _total(
-    session: AsyncSession,
-    visible_customers: Select[Any],
-    matching: Select[Any],
-    criteria: list[ColumnElement[bool]],
-) -> int:
-    keys = _visible_keys(visible_customers) if not criteria else None
+def _total_statement(
+    visible_customers: Select[Any], matching: Select[Any], has_criteria: bool
+) -> Select[Any]:
+    keys = _visible_keys(visible_customers) if not has_criteria else None
     if keys is not None and _one_per_customer(keys):
-        statement = select(func.count()).select_from(keys.subquery())
-    elif keys is not None:
+        return select(func.count()).select_from(keys.subquery())
+    if keys is not None:
         key = keys.subquery().c[0]
-        statement = select(func.count()).select_from(select(key).distinct().subquery())
+        return select(func.count()).select_from(select(key).distinct().subquery())
+    return matching.with_only_columns(func.count(), maintain_column_froms=True)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a search's statements depend on besides the viewer's scopes (not values)."""
+
+    words: int
+    ssn: bool
+    voucher_number: bool
+    after: bool
+    dialect: str
+
+
+class _Statements:
+    """The statements of one shape of search over one viewer scope, built once.
+
+    Building `scope.where(...)` afresh per request costs about a millisecond of
+    SQLAlchemy cache-key generation over the policy's clauses; a statement object that
+    is reused keeps its key (as data/loaders.py's Prepared does). The search's values
+    travel as bound parameters.
+    """
+
+    def __init__(self, visible_customers: Select[Any], visible_pps: Select[Any], shape: _Shape):
+        criteria = _criteria(shape, visible_pps)
+        matching = visible_customers.where(*criteria)
+        order = tuple_(
+            _code_point(m.Customer.last_name_lower, shape.dialect),
+            _code_point(m.Customer.first_name_lower, shape.dialect),
+            _code_point(m.Customer.id, shape.dialect),
+        )
+        # The keys of the cursor's customer, if the viewer still sees it.
+        self.cursor = visible_customers.with_only_columns(
+            m.Customer.last_name_lower, m.Customer.first_name_lower, m.Customer.id
+        ).where(m.Customer.id == _CURSOR_ID)
+        page = matching
+        if shape.after:
+            # A row comparison: an index range on (last, first, id), not a filter.
+            page = page.where(order > tuple_(*_AFTER))
+        self.page = page.order_by(*order.clauses).limit(_LIMIT)
+        self.total = _total_statement(visible_customers, matching, bool(criteria))
+
+
+_STATEMENTS: OrderedDict[tuple[Select[Any], Select[Any], _Shape], _Statements] = OrderedDict()
+_STATEMENTS_SIZE = 4096  # the policy's statement cache holds 2048 scopes; a few shapes each
+
+
+def _statements(
+    visible_customers: Select[Any], visible_pps: Select[Any], shape: _Shape
+) -> _Statements:
+    # Keyed by the scope objects themselves: the policy's cache hands equal viewers the
+    # same (immutable) statements, so identity hashing finds them.
+    key = (visible_customers, visible_pps, shape)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = _Statements(visible_customers, visible_pps, shape)
+        if len(_STATEMENTS) > _STATEMENTS_SIZE:
+            _STATEMENTS.popitem(last=False)
     else:
-        statement = matching.with_only_columns(func.count(), maintain_column_froms=True)
-    return int(await session.scalar(statement) or 0)
+        _STATEMENTS.move_to_end(key)
+    return found
 
 
 async def search_customers(
@@ -179,33 +249,35 @@ async def search_customers(
     2, plus 1 with `after` (the cursor's customer, checked like any other row).
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    criteria = _criteria(search, visible_pps)
-    matching = visible_customers.where(*criteria)
-
-    order = tuple_(
-        _code_point(m.Customer.last_name_lower, dialect),
-        _code_point(m.Customer.first_name_lower, dialect),
-        _code_point(m.Customer.id, dialect),
+    shape = _Shape(
+        words=len(search.name_words),
+        ssn=search.ssn is not None,
+        voucher_number=search.voucher_number is not None,
+        after=after is not None,
+        dialect=dialect,
     )
-    page = matching
+    statements = _statements(visible_customers, visible_pps, shape)
+    values: dict[str, Any] = {
+        f"search_word_{index}": _like_prefix(word) for index, word in enumerate(search.name_words)
+    }
+    if search.ssn is not None:
+        values["search_ssn"] = search.ssn
+    if search.voucher_number is not None:
+        values["search_voucher"] = search.voucher_number
     if after is not None:
-        # The keys of the cursor's customer, if the viewer still sees it; one that is
-        # absent or hidden is refused exactly alike, so a cursor reveals nothing.
+        # The cursor's customer, if the viewer still sees it; one that is absent or
+        # hidden is refused exactly alike, so a cursor reveals nothing.
         keys = (
-            await session.execute(
-                visible_customers.with_only_columns(
-                    m.Customer.last_name_lower, m.Customer.first_name_lower, m.Customer.id
-                ).where(m.Customer.id == decode_cursor(after))
-            )
+            await session.execute(statements.cursor, {"cursor_id": decode_cursor(after)})
         ).first()
         if keys is None:
             raise BadCursor("after is not a cursor of this list")
-        # A row comparison: an index range on (last, first, id), not a filter.
-        page = page.where(order > tuple_(*keys))
-    page = page.order_by(*order.clauses).limit(first + 1)
-    rows = list((await session.scalars(page)).all())
+        values.update(zip(("after_last", "after_first", "after_id"), keys, strict=True))
+    rows = list(
+        (await session.scalars(statements.page, {**values, "page_limit": first + 1})).all()
+    )
     if after is None and len(rows) <= first:
         total = len(rows)
     else:
-        total = await _total(session, visible_customers, matching, criteria)
+        total = int(await session.scalar(statements.total, values) or 0)
     return Page(customers=rows[:first], total_count=total, has_next_page=len(rows) > first)
