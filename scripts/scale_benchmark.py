@@ -84,6 +84,9 @@ KEYS = {
         WHERE (pp.organizer_id, pp.service_id) IN ({STAFF_GRANTS})""",
     "ADMIN": "SELECT DISTINCT pp.customer_id FROM purchasing_powers pp WHERE pp.organizer_id = $1",
 }
+KEY_COLUMN = {"RECORDER": "pc.customer_id", "STAFF": "pp.customer_id", "ADMIN": "pp.customer_id"}
+
+
 # Whether the viewer sees purchasing power `pp` (for the voucher search), same parameters.
 POWER_VISIBLE = {
     "RECORDER": """(
@@ -100,24 +103,26 @@ ORDER = 'c.last_name_lower COLLATE "C", c.first_name_lower COLLATE "C", c.id COL
 KEYSET = f'({ORDER}) > ($3 COLLATE "C", $4 COLLATE "C", $5 COLLATE "C")'
 # Every statement takes the same two parameters; those of rules B and C ignore the window.
 USES_WINDOW = "$2::date IS NOT NULL"
-NAME_WORD = """EXISTS (SELECT 1 FROM customer_name_words w WHERE w.customer_id = c.id
-    AND w.word LIKE $3)"""
 
 
-def page_sql(role: str, where: str = "TRUE", after: bool = False) -> str:
+def name_word(customer_id: str) -> str:
+    """The customer `customer_id` has a name word starting with $3 (a LIKE pattern)."""
+    return f"""EXISTS (SELECT 1 FROM customer_name_words w WHERE w.customer_id = {customer_id}
+        AND w.word LIKE $3)"""
+
+
+def page_sql(role: str, name: bool = False, after: bool = False) -> str:
     """One statement (one round trip): the page (PAGE + 1 rows) and the total.
 
-    With no criterion the total counts the visible keys alone (index-only); with one,
-    it counts the matching customers, probing visibility per candidate.
+    The total counts the visible keys alone (index-only), name-matching ones with a
+    name search (checked per key before the DISTINCT); the customers table is not read.
     """
     keyset = KEYSET if after else "TRUE"
-    if where == "TRUE":
-        total = f"SELECT count(*) FROM ({KEYS[role]}) k"
-    else:
-        total = f"SELECT count(*) FROM customers c WHERE {where} AND {VISIBLE[role]}"
+    where = name_word("c.id") if name else "TRUE"
+    keys = KEYS[role] + (f" AND {name_word(KEY_COLUMN[role])}" if name else "")
     return f"""
         SELECT t.total, p.id, p.last_name
-          FROM ({total}) t(total)
+          FROM (SELECT count(*) FROM ({keys}) k) t(total)
           LEFT JOIN LATERAL (
             SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
               FROM customers c WHERE {where} AND {keyset} AND {VISIBLE[role]}
@@ -340,7 +345,7 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                     ),
                     "name": (
                         {"name": NAME},
-                        page_sql(role, NAME_WORD),
+                        page_sql(role, name=True),
                         (NAME + "%",),
                     ),
                     "ssn": (
