@@ -281,7 +281,10 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
     result = SizeResult(size, generated)
     engine = create_engine(url)
     app = create_app(Settings(database_url=url, jwt_secret=SECRET, today=today), engine=engine)
-    sql = await asyncpg.connect(plain_dsn(url))
+    # Custom plans for the hand-written SQL too, as the app's engine asks (data/engine.py).
+    sql = await asyncpg.connect(
+        plain_dsn(url), server_settings={"plan_cache_mode": "force_custom_plan"}
+    )
     start = window_start(today)
     try:
         transport = httpx.ASGITransport(app=app)

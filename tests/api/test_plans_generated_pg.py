@@ -1,0 +1,184 @@
+"""Search plans over a generated world, with the planner's own choices (PostgreSQL).
+
+tests/api/test_plans_pg.py checks the demo world with sequential scans switched off (at
+1,500 customers a scan is honestly cheapest). Here `generate` writes 10,000 customers,
+and `load`'s and `generate`'s VACUUM (ANALYZE) gives the planner the statistics it has
+in production, so these plans are the ones it picks: a page walks the C-collated name
+index and probes the viewer's rules per row (no sort of the visible set), a total reads
+an index alone, and an ssn or voucherNumber lookup starts from its unique index. Plans,
+never times (EXPLAIN without ANALYZE).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from support import TODAY, is_postgres
+
+from voucher_graph.data.engine import session_factory
+from voucher_graph.data.generate import clear_world, generate_world
+from voucher_graph.data.search import CustomerSearch, encode_cursor, search_customers
+from voucher_graph.data.viewer import load_viewer
+from voucher_graph.data.writer import refresh_statistics
+from voucher_graph.domain.dates import window_start
+from voucher_graph.policies.gate import Gate
+from voucher_graph.policies.oso_setup import create_oso
+from voucher_graph.world.synthetic import SyntheticWorld
+
+pytestmark = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL plans")
+
+OSO = create_oso()
+CUSTOMERS = 10_000
+BIG_TABLES = {
+    "customers",
+    "customer_name_words",
+    "events",
+    "reservations",
+    "purchasing_powers",
+    "provider_customers",
+}
+ROLES = ("RECORDER", "STAFF", "ADMIN")
+
+
+def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _walk(child)
+
+
+class Plan:
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.nodes = list(_walk(root))
+
+    def types(self) -> set[str]:
+        return {n["Node Type"] for n in self.nodes}
+
+    def indexes(self) -> set[str]:
+        return {n["Index Name"] for n in self.nodes if "Index Name" in n}
+
+    def relations(self) -> set[str]:
+        return {n["Relation Name"] for n in self.nodes if "Relation Name" in n}
+
+    def seq_scans(self) -> set[str]:
+        return {n["Relation Name"] for n in self.nodes if n["Node Type"] == "Seq Scan"}
+
+    def __repr__(self) -> str:
+        return repr([(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in self.nodes])
+
+
+@pytest.fixture(scope="module")
+async def viewers(engine: AsyncEngine) -> AsyncIterator[dict[str, str]]:
+    """The widest RECORDER, STAFF and ADMIN of a generated world, after its statistics."""
+    world = SyntheticWorld(CUSTOMERS, 1, TODAY)
+    async with session_factory(engine)() as session, session.begin():
+        await clear_world(session)
+        wide = await generate_world(session, world, separate_process=False)
+    await refresh_statistics(engine)
+    found: dict[str, str] = {}
+    for viewer in wide:
+        found.setdefault(viewer.role, viewer.user_id)
+    yield found
+
+
+async def plans(
+    engine: AsyncEngine, user: str, search: CustomerSearch, *, next_page: bool = False
+) -> list[Plan]:
+    """The plan of every statement the search runs, as the planner picks it by default."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        captured.append((statement, params))
+
+    async with session_factory(engine)() as session:
+        viewer = await load_viewer(session, user, today=TODAY, window_start=window_start(TODAY))
+        assert viewer is not None
+        scopes = Gate(OSO, viewer).scopes
+        after = None
+        if next_page:
+            first = await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, search, first=50, after=None
+            )
+            after = encode_cursor(first.customers[-1])
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, search, first=50, after=after
+            )
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        connection = await session.connection()
+        found = []
+        for statement, params in captured:
+            result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params)
+            raw = result.scalar_one()
+            found.append(Plan((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]))
+        return found
+
+
+async def one_value(engine: AsyncEngine, sql: str, **params: Any) -> str:
+    async with engine.connect() as connection:
+        return str(await connection.scalar(text(sql), params))
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_page_walks_the_name_index_and_the_total_reads_an_index(
+    engine: AsyncEngine, viewers: dict[str, str], role: str
+) -> None:
+    page, total = await plans(engine, viewers[role], CustomerSearch())
+    assert "ix_customers_order" in page.indexes(), page
+    assert not page.types() & {"Sort", "Incremental Sort", "Hash"}, page
+    assert not page.seq_scans(), page
+    # The total: the visible keys from one index, never the customers table.
+    assert page.seq_scans() | total.seq_scans() == set(), total
+    assert "customers" not in total.relations(), total
+    assert {n["Node Type"] for n in total.nodes if "Relation Name" in n} == {"Index Only Scan"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_next_page_starts_at_the_cursor(
+    engine: AsyncEngine, viewers: dict[str, str], role: str
+) -> None:
+    cursor, page, _total = await plans(engine, viewers[role], CustomerSearch(), next_page=True)
+    assert "customers_pkey" in cursor.indexes(), cursor
+    assert not cursor.seq_scans(), cursor
+    assert "ix_customers_order" in page.indexes(), page
+    assert not page.types() & {"Sort", "Incremental Sort"}, page
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_name_search_reads_the_word_index_and_no_table_whole(
+    engine: AsyncEngine, viewers: dict[str, str], role: str
+) -> None:
+    found = await plans(engine, viewers[role], CustomerSearch(name_words=("kor",)))
+    for plan in found:
+        assert not plan.seq_scans() & BIG_TABLES, plan
+    if len(found) == 2:  # the count, when the page has a next one
+        assert "ix_customer_name_words_word" in found[1].indexes(), found[1]
+        assert "customers" not in found[1].relations(), found[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_ssn_and_voucher_lookups_start_from_their_unique_index(
+    engine: AsyncEngine, viewers: dict[str, str], role: str
+) -> None:
+    user = viewers[role]
+    page, total = await plans(engine, user, CustomerSearch())
+    assert page and total
+    ssn = await one_value(engine, "SELECT ssn FROM customers ORDER BY id LIMIT 1")
+    voucher = await one_value(
+        engine, "SELECT voucher_number FROM purchasing_powers ORDER BY id LIMIT 1"
+    )
+    for search, index in (
+        (CustomerSearch(ssn=ssn), "customers_ssn_key"),
+        (CustomerSearch(voucher_number=voucher), "purchasing_powers_voucher_number_key"),
+    ):
+        (plan,) = await plans(engine, user, search)  # one statement: no count
+        assert index in plan.indexes(), plan
+        assert not plan.seq_scans(), plan
+        # No hash or aggregate over the viewer's visible set: a few index probes.
+        assert not plan.types() & {"Hash", "HashAggregate", "Aggregate"}, plan
