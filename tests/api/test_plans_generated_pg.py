@@ -154,12 +154,16 @@ async def test_the_next_page_starts_at_the_cursor(
 async def test_a_name_search_reads_the_word_index_and_no_table_whole(
     engine: AsyncEngine, viewers: dict[str, str], role: str
 ) -> None:
-    found = await plans(engine, viewers[role], CustomerSearch(name_words=("kor",)))
-    for plan in found:
-        assert not plan.seq_scans() & BIG_TABLES, plan
-    if len(found) == 2:  # the count, when the page has a next one
-        assert "ix_customer_name_words_word" in found[1].indexes(), found[1]
-        assert "customers" not in found[1].relations(), found[1]
+    page, *total = await plans(engine, viewers[role], CustomerSearch(name_words=("kor",)))
+    # One customer in six is a Korhonen here (the generator's surname frequencies), so
+    # at 10,000 customers a page may honestly read the customers table (100 pages) and
+    # sort the matches; at 1M the planner walks the name index instead. Nothing else
+    # is read whole.
+    assert not page.seq_scans() & (BIG_TABLES - {"customers"}), page
+    for plan in total:  # the count, when the page has a next one: keys and words only
+        assert not plan.seq_scans(), plan
+        assert "ix_customer_name_words_word" in plan.indexes(), plan
+        assert "customers" not in plan.relations(), plan
 
 
 @pytest.mark.parametrize("role", ROLES)
