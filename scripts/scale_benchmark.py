@@ -61,17 +61,17 @@ QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
 # covering index (index-only), DISTINCT only where a customer can appear twice.
 RULE_A = """(pc.last_event_date >= $2 OR pc.reservation_open
              OR pc.last_reservation_end >= $2)"""
-STAFF_GRANTS = """SELECT t.organizer_id, ts.service_id
-          FROM team_members tm JOIN teams t ON t.id = tm.team_id
-          JOIN team_services ts ON ts.team_id = t.id
-         WHERE tm.user_id = $1"""
+# Rule B's grants, (organizer, service) pairs of the STAFF user's teams, are read once
+# per viewer (as the API reads them with the viewer) and written into the statements
+# in place of GRANTS, as literal equalities the grant index serves.
+GRANTS = "@GRANTS@"
 VISIBLE = {
     # Rule A: the provider's relation row, with an event or reservation in the window.
     "RECORDER": f"""EXISTS (SELECT 1 FROM provider_customers pc
         WHERE pc.provider_id = $1 AND pc.customer_id = c.id AND {RULE_A})""",
     # Rule B: a purchasing power for a service named by one of the user's teams.
     "STAFF": f"""EXISTS (SELECT 1 FROM purchasing_powers pp
-        WHERE pp.customer_id = c.id AND (pp.organizer_id, pp.service_id) IN ({STAFF_GRANTS}))""",
+        WHERE pp.customer_id = c.id AND {GRANTS})""",
     # Rule C: a purchasing power granted by the admin's organizer.
     "ADMIN": """EXISTS (SELECT 1 FROM purchasing_powers pp
         WHERE pp.customer_id = c.id AND pp.organizer_id = $1)""",
@@ -81,7 +81,7 @@ KEYS = {
     "RECORDER": f"SELECT pc.customer_id FROM provider_customers pc WHERE pc.provider_id = $1"
     f" AND {RULE_A}",
     "STAFF": f"""SELECT DISTINCT pp.customer_id FROM purchasing_powers pp
-        WHERE (pp.organizer_id, pp.service_id) IN ({STAFF_GRANTS})""",
+        WHERE {GRANTS}""",
     "ADMIN": "SELECT DISTINCT pp.customer_id FROM purchasing_powers pp WHERE pp.organizer_id = $1",
 }
 KEY_COLUMN = {"RECORDER": "pc.customer_id", "STAFF": "pp.customer_id", "ADMIN": "pp.customer_id"}
@@ -94,15 +94,40 @@ POWER_VISIBLE = {
                 AND r.provider_id = $1)
         OR EXISTS (SELECT 1 FROM events e WHERE e.purchasing_power_id = pp.id
                    AND e.provider_id = $1 AND NOT e.deleted))""",
-    "STAFF": f"(pp.organizer_id, pp.service_id) IN ({STAFF_GRANTS})",
+    "STAFF": GRANTS,
     "ADMIN": "pp.organizer_id = $1",
 }
 CANCEL_OTHERS = """SELECT pg_cancel_backend(pid) FROM pg_stat_activity
  WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"""
 ORDER = 'c.last_name_lower COLLATE "C", c.first_name_lower COLLATE "C", c.id COLLATE "C"'
 KEYSET = f'({ORDER}) > ($3 COLLATE "C", $4 COLLATE "C", $5 COLLATE "C")'
-# Every statement takes the same two parameters; those of rules B and C ignore the window.
-USES_WINDOW = "$2::date IS NOT NULL"
+# Every statement takes the same two parameters; rules B and C ignore the window, and
+# rule B's grants are written in (the user id then only names the viewer).
+USES_WINDOW = "$1::text IS NOT NULL AND $2::date IS NOT NULL"
+
+
+async def grants_sql(sql: asyncpg.Connection, user_id: str) -> str:
+    """The STAFF user's grants as `(organizer = .. AND service IN (..)) OR ..` on pp."""
+    rows = await sql.fetch(
+        """SELECT t.organizer_id, array_agg(ts.service_id ORDER BY ts.service_id) AS services
+             FROM team_members tm JOIN teams t ON t.id = tm.team_id
+             JOIN team_services ts ON ts.team_id = t.id
+            WHERE tm.user_id = $1 GROUP BY t.organizer_id ORDER BY 1""",
+        user_id,
+    )
+
+    def quoted(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    return (
+        "("
+        + " OR ".join(
+            f"(pp.organizer_id = {quoted(row['organizer_id'])} AND pp.service_id IN"
+            f" ({', '.join(quoted(s) for s in row['services'])}))"
+            for row in rows
+        )
+        + " OR FALSE)"
+    )
 
 
 def name_word(customer_id: str) -> str:
@@ -295,6 +320,10 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                     "SELECT coalesce(provider_id, organizer_id) FROM users WHERE id = $1", user_id
                 )
                 key = user_id if role == "STAFF" else owner
+                grants = await grants_sql(sql, user_id) if role == "STAFF" else "FALSE"
+
+                def resolved(statement: str, grants: str = grants) -> str:
+                    return statement.replace(GRANTS, grants)
 
                 async def api(variables: dict[str, Any], headers: dict[str, str] = headers) -> Any:
                     request = client.post(
@@ -319,16 +348,18 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                     return body["data"]["customers"]
 
                 # The customers to look up come from the SQL side, which always answers.
-                first_rows = await sql.fetch(page_sql(role), key, start)
+                first_rows = await sql.fetch(resolved(page_sql(role)), key, start)
                 result.viewers[role] = (user_id, first_rows[0]["total"])
                 if role == ROLES[0]:
                     result.floor_ms = await floor(client, headers, args.runs)
                 target = first_rows[min(len(first_rows) - 1, 24)]["id"]
                 ssn = await sql.fetchval("SELECT ssn FROM customers WHERE id = $1", target)
                 voucher = await sql.fetchval(
-                    "SELECT pp.voucher_number FROM purchasing_powers pp WHERE pp.customer_id = $3"
-                    f" AND {POWER_VISIBLE[role]} AND $2::date IS NOT NULL"
-                    " ORDER BY pp.voucher_number LIMIT 1",
+                    resolved(
+                        "SELECT pp.voucher_number FROM purchasing_powers pp"
+                        f" WHERE pp.customer_id = $3 AND {POWER_VISIBLE[role]}"
+                        f" AND {USES_WINDOW} ORDER BY pp.voucher_number LIMIT 1"
+                    ),
                     key,
                     start,
                     target,
@@ -368,7 +399,7 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 }
                 for query, (variables, statement, extra) in plans.items():
                     print(f"  {label(size)} {role} {query} ...", end="", flush=True)
-                    by_hand = partial(sql.fetch, statement, key, start, *extra)
+                    by_hand = partial(sql.fetch, resolved(statement), key, start, *extra)
                     if variables.get("after") == "unmeasured":
                         api_run: Any = partial(
                             _no_answer, "the first page had no answer, so no cursor"
