@@ -19,6 +19,8 @@ from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
+from .engine import ShieldedSession
+from .id_lists import in_ids
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -44,7 +46,6 @@ def _columns(model: type[m.Base], statement: Select[Any]) -> Select[Any]:
     return statement.with_only_columns(*model.__table__.columns)  # type: ignore[attr-defined]
 
 
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _TODAY: BindParameter[Any] = bindparam("today")
 _FROM: BindParameter[Any] = bindparam("from_date")
 _TO: BindParameter[Any] = bindparam("to_date")
@@ -61,14 +62,14 @@ class Prepared:
 
     def __init__(self, scopes: Scopes) -> None:
         reservation, event = m.Reservation, m.Event
-        self.customers = _columns(m.Customer, scopes.customers.where(m.Customer.id.in_(_IDS)))
+        self.customers = _columns(m.Customer, scopes.customers.where(in_ids(m.Customer.id, "ids")))
         self.purchasing_powers = _columns(
             m.PurchasingPower,
-            scopes.purchasing_powers.where(m.PurchasingPower.customer_id.in_(_IDS)).order_by(
+            scopes.purchasing_powers.where(in_ids(m.PurchasingPower.customer_id, "ids")).order_by(
                 m.PurchasingPower.valid_from, m.PurchasingPower.id
             ),
         )
-        all_reservations = scopes.reservations.where(reservation.customer_id.in_(_IDS))
+        all_reservations = scopes.reservations.where(in_ids(reservation.customer_id, "ids"))
         # Current: started, and not ended before today.
         current = all_reservations.where(
             reservation.valid_from <= _TODAY,
@@ -79,7 +80,7 @@ class Prepared:
             True: _columns(reservation, all_reservations.order_by(*by_start)),
             False: _columns(reservation, current.order_by(*by_start)),
         }
-        events = scopes.events.where(event.customer_id.in_(_IDS))
+        events = scopes.events.where(in_ids(event.customer_id, "ids"))
         self.events = {
             (False, False): _columns(event, events),
             (True, False): _columns(event, events.where(event.service_date >= _FROM)),
@@ -89,7 +90,7 @@ class Prepared:
             ),
         }
         self.customer_numbers = _columns(
-            m.CustomerNumber, scopes.customer_numbers.where(m.CustomerNumber.customer_id.in_(_IDS))
+            m.CustomerNumber, scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids"))
         )
 
 
@@ -111,9 +112,7 @@ def prepared(scopes: Scopes) -> Prepared:
 
 # The internal statements: a voucher's rows, whoever may see them (never returned to a
 # client as such), by purchasing power ids and by customer ids.
-_PP_IDS: BindParameter[Any] = bindparam("pp_ids", expanding=True)
-_CUSTOMER_IDS: BindParameter[Any] = bindparam("customer_ids", expanding=True)
-_WANTED = or_(m.PurchasingPower.id.in_(_PP_IDS), m.PurchasingPower.customer_id.in_(_CUSTOMER_IDS))
+_WANTED = or_(in_ids(m.PurchasingPower.id, "pp_ids"), in_ids(m.PurchasingPower.customer_id, "customer_ids"))
 VOUCHERS = _columns(m.PurchasingPower, select(m.PurchasingPower).where(_WANTED))
 VOUCHER_CONTENTS = _columns(
     m.PurchasingPowerContent,
@@ -196,7 +195,10 @@ class Loaders:
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
     async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
-        return list((await self.session.execute(statement, params)).all())
+        session = self.session
+        if isinstance(session, ShieldedSession):  # every request's session is
+            return await session.rows(statement, params)
+        return list((await session.execute(statement, params)).all())
 
     # -- authorized ------------------------------------------------------------------
 
