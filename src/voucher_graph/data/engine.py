@@ -182,7 +182,9 @@ class ShieldedSession(AsyncSession):
         await self.close()
 
     @_shielding
-    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> list[Any]:
+    async def rows(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Any]:
         """The rows of a read statement, run on the session's connection (Core).
 
         `execute` would route a select of ORM-mapped columns through the ORM's result

@@ -32,7 +32,9 @@ class InIds(ColumnElement[bool]):
 
 
 def in_ids(column: Any, name: str) -> InIds:
-    return InIds(column.__clause_element__() if hasattr(column, "__clause_element__") else column, name)
+    """`column` (a mapped attribute or a column) is one of the ids bound to `name`."""
+    clause = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return InIds(clause, name)
 
 
 @compiles(InIds)

@@ -90,7 +90,8 @@ class Prepared:
             ),
         }
         self.customer_numbers = _columns(
-            m.CustomerNumber, scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids"))
+            m.CustomerNumber,
+            scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids")),
         )
 
 
@@ -112,7 +113,9 @@ def prepared(scopes: Scopes) -> Prepared:
 
 # The internal statements: a voucher's rows, whoever may see them (never returned to a
 # client as such), by purchasing power ids and by customer ids.
-_WANTED = or_(in_ids(m.PurchasingPower.id, "pp_ids"), in_ids(m.PurchasingPower.customer_id, "customer_ids"))
+_WANTED = or_(
+    in_ids(m.PurchasingPower.id, "pp_ids"), in_ids(m.PurchasingPower.customer_id, "customer_ids")
+)
 VOUCHERS = _columns(m.PurchasingPower, select(m.PurchasingPower).where(_WANTED))
 VOUCHER_CONTENTS = _columns(
     m.PurchasingPowerContent,
