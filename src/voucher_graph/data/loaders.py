@@ -19,8 +19,10 @@ from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
+from . import reference
 from .engine import ShieldedSession
 from .id_lists import in_ids
+from .reference import with_generation
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -128,11 +130,13 @@ VOUCHER_EVENTS = _columns(
     m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.Event.deleted.is_(False))
 )
 TABLES: dict[type[Any], Select[Any]] = {
-    model: _columns(model, select(model)) for model in (m.Service, m.Content)
+    model: with_generation(_columns(model, select(model))) for model in (m.Service, m.Content)
 }
-SETTLEMENT_DATES: Select[Any] = select(  # type: ignore[assignment]
-    m.SettlementDate.organizer_id, m.SettlementDate.day
-).order_by(m.SettlementDate.organizer_id, m.SettlementDate.day)
+SETTLEMENT_DATES: Select[Any] = with_generation(
+    select(m.SettlementDate.organizer_id, m.SettlementDate.day).order_by(
+        m.SettlementDate.organizer_id, m.SettlementDate.day
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -174,9 +178,14 @@ def _group_by_args(keys: Sequence[K], args: Callable[[K], A]) -> dict[A, list[K]
 class Loaders:
     """All loaders of one request. Build a new one per request: caches are per viewer."""
 
-    def __init__(self, session: AsyncSession, scopes: Scopes) -> None:
+    def __init__(
+        self, session: AsyncSession, scopes: Scopes, reference_generation: int | None = None
+    ) -> None:
         self.session = session
         self.scopes = scopes
+        # The reference tables' generation as the viewer's statement read it: kept rows
+        # of that generation are used instead of reading the tables (data/reference.py).
+        self.reference_generation = reference_generation
         self.statements = prepared(scopes)
         self.customer = _loader(self._customers)
         self.purchasing_powers = _loader(self._purchasing_powers)
@@ -361,7 +370,14 @@ class Loaders:
         return await task
 
     async def _load_table(self, model: type[Any]) -> dict[str, Any]:
-        return {row.id: row for row in await self._rows(TABLES[model])}
+        name = model.__tablename__
+        engine = self.session.bind.sync_engine  # type: ignore[union-attr]
+        found = reference.kept(engine, name, self.reference_generation)
+        if found is None:
+            rows = await self._rows(TABLES[model])
+            found = {row.id: row for row in rows}
+            reference.keep(engine, name, rows, found)
+        return found  # type: ignore[no-any-return]
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
         # A small table asked for at event depth from several resolvers: loaded whole,
@@ -370,8 +386,14 @@ class Loaders:
         return [by_organizer.get(i, []) for i in organizer_ids]
 
     async def _load_settlement_dates(self) -> dict[str, list[date]]:
-        rows = await self._rows(SETTLEMENT_DATES)
-        by_organizer: dict[str, list[date]] = defaultdict(list)
-        for organizer_id, day in rows:
-            by_organizer[organizer_id].append(day)
-        return dict(by_organizer)
+        engine = self.session.bind.sync_engine  # type: ignore[union-attr]
+        name = m.SettlementDate.__tablename__
+        found = reference.kept(engine, name, self.reference_generation)
+        if found is None:
+            rows = await self._rows(SETTLEMENT_DATES)
+            by_organizer: dict[str, list[date]] = defaultdict(list)
+            for row in rows:
+                by_organizer[row.organizer_id].append(row.day)
+            found = dict(by_organizer)
+            reference.keep(engine, name, rows, found)
+        return found  # type: ignore[no-any-return]
