@@ -68,7 +68,9 @@ class Plan:
         return {n["Relation Name"] for n in self.nodes if n["Node Type"] == "Seq Scan"}
 
     def __repr__(self) -> str:
-        return repr([(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in self.nodes])
+        return repr(
+            [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in self.nodes]
+        )
 
 
 @pytest.fixture(scope="module")

@@ -78,7 +78,11 @@ _SSN: BindParameter[Any] = bindparam("search_ssn")
 _VOUCHER: BindParameter[Any] = bindparam("search_voucher")
 _CURSOR_ID: BindParameter[Any] = bindparam("cursor_id")
 _LIMIT: BindParameter[Any] = bindparam("page_limit")
-_AFTER = (bindparam("after_last"), bindparam("after_first"), bindparam("after_id"))
+_AFTER: tuple[BindParameter[Any], ...] = (
+    bindparam("after_last"),
+    bindparam("after_first"),
+    bindparam("after_id"),
+)
 
 
 def _word(index: int) -> BindParameter[Any]:
