@@ -11,17 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import Team, TeamMember, TeamService, User
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grant:
-    """A service team's right: services `service_id` granted by `organizer_id`."""
+    """A service team's right: team `team_id` names service `service_id` of its
+    organizer `organizer_id` (rule B; the team is named when access is explained)."""
 
+    team_id: str
     organizer_id: str
     service_id: str
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """The Polar actor. Only the token's user id comes from outside; the rest is data.
+    """The signed-in user. Only the token's user id comes from outside; the rest is data.
+
+    The policy never receives it: it receives `policies.interface.Actor`, the frozen
+    facts it may read (and the statement cache's key).
 
     `window_start` is the first day of the 3-year provider-relationship window and
     `today` the request's today, both fixed when the request starts.
@@ -36,24 +41,12 @@ class Viewer:
     today: date
     window_start: date
 
-    def policy_facts(self) -> tuple[object, ...]:
-        """Every attribute the Polar policy reads of a viewer (and nothing else).
-
-        Viewers with equal facts get equal answers, so authorized statements are
-        cached by these facts. A rule that reads another attribute must add it here;
-        tests/policies/test_gate_cache.py checks `polar/` against this list.
-        """
-        return (self.role, self.provider_id, self.organizer_id, self.grants, self.window_start)
-
-
-POLICY_ATTRIBUTES = ("role", "provider_id", "organizer_id", "grants", "window_start")
-
 
 # The user left-joined to its teams' services: built once, the user id a parameter (a
 # reused statement keeps its SQLAlchemy cache key; see loaders.Prepared).
 _USER_ID: BindParameter[str] = bindparam("user_id")
 _GRANTS = (
-    select(TeamMember.user_id, Team.organizer_id, TeamService.service_id)
+    select(TeamMember.user_id, Team.id.label("team_id"), Team.organizer_id, TeamService.service_id)
     .join(Team, Team.id == TeamMember.team_id)
     .join(TeamService, TeamService.team_id == Team.id)
     .where(TeamMember.user_id == _USER_ID)
@@ -66,6 +59,7 @@ _VIEWER = (
         User.role,
         User.provider_id,
         User.organizer_id,
+        _GRANTS.c.team_id.label("grant_team_id"),
         _GRANTS.c.organizer_id.label("grant_organizer_id"),
         _GRANTS.c.service_id.label("grant_service_id"),
     )
@@ -88,11 +82,15 @@ async def load_viewer(
     user = rows[0]
     grants = sorted(
         {
-            Grant(organizer_id=r.grant_organizer_id, service_id=r.grant_service_id)
+            Grant(
+                team_id=r.grant_team_id,
+                organizer_id=r.grant_organizer_id,
+                service_id=r.grant_service_id,
+            )
             for r in rows
             if r.grant_organizer_id is not None
         },
-        key=lambda g: (g.organizer_id, g.service_id),
+        key=lambda g: (g.team_id, g.organizer_id, g.service_id),
     )
     return Viewer(
         id=user.id,
