@@ -13,6 +13,7 @@ from ..data import models as m
 from ..data.loaders import EventsKey, ReservationsKey
 from ..domain.errors import BadInput, Forbidden
 from . import event_facts
+from .access import AccessReason, access_loader
 from .context import Info
 from .enums import EventStatus, Role, Unit
 
@@ -353,3 +354,8 @@ class Customer:
         from .statements import copay_statement
 
         return await copay_statement(info, self.row.id, str(service), from_, to)
+
+    @strawberry.field(description="Why the viewer sees this customer; never empty.")
+    async def access(self, info: Info) -> list[AccessReason]:
+        reasons: list[AccessReason] = await access_loader(info.context).load(self.row.id)
+        return reasons
