@@ -397,7 +397,9 @@ class AccessModel(Reference):
         power_ids = {p["id"] for p in powers}
         holders = []
         for provider in sorted(p["id"] for p in self.world.get("providers", [])):
-            users = sorted(u for u, user in self.users.items() if user.get("providerId") == provider)
+            users = sorted(
+                u for u, user in self.users.items() if user.get("providerId") == provider
+            )
             for reason in self._provider_reasons(provider, power_ids):
                 holders.append(
                     {

@@ -84,8 +84,10 @@ async def check_access(api: Api, model: AccessModel, user: str) -> None:
         else:
             assert answers[customer] is None, where
     # A page answers as the lookups did (one batch for the whole level).
-    page = await api.data(f"{{ customers(first: 500) {{ edges {{ node {{ id access {{ {REASON} }} }} }} }} }}",
-                          user=user)  # fmt: skip
+    page = await api.data(
+        f"{{ customers(first: 500) {{ edges {{ node {{ id access {{ {REASON} }} }} }} }} }}",
+        user=user,
+    )
     for edge in page["customers"]["edges"]:
         assert edge["node"] == answers[edge["node"]["id"]], where
 
