@@ -144,3 +144,30 @@ async def test_access_and_holders_are_what_the_domain_says(
 ) -> None:
     world, today = case
     await check_world(engine, counter, world, today)
+
+
+async def test_access_costs_one_statement_per_level(
+    engine: AsyncEngine, counter: StatementCounter
+) -> None:
+    world, today = boundary_world(date(2028, 2, 29))
+    await load_world(engine, world)
+    api = make_api(engine, counter, today)
+    try:
+        for user in ("r-p1", "admin-o1", "staff-o2"):
+            counts = {}
+            for selection in ("id", f"id access {{ {REASON} }}"):
+                counter.reset()
+                page = f"{{ customers {{ edges {{ node {{ {selection} }} }} }} }}"
+                await api.data(page, user=user)
+                counts[selection] = counter.count
+            assert counts[f"id access {{ {REASON} }}"] == counts["id"] + 1, (user, counts)
+        # whoCanSee: the viewer, the customer, the admin's own reasons, the candidates
+        # with their grants, and every candidate's reasons: five, whoever holds what.
+        for customer in ("c1", "c2", "C6"):
+            counter.reset()
+            await api.data(
+                f'{{ whoCanSee(customerId: "{customer}") {{ rule userIds }} }}', user="admin-o1"
+            )
+            assert counter.count == 5, customer
+    finally:
+        await api.client.aclose()
