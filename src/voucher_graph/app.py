@@ -95,7 +95,7 @@ class Services:
             session=session,
             viewer=viewer,
             gate=gate,
-            loaders=Loaders(session, gate.scopes),
+            loaders=Loaders(session, gate.scopes, viewer.reference_generation),
             today=today,
             request_id=request_id,
             extra={"root_path": root_path, "base_url": base_url},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import BindParameter, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Event, PurchasingPower, Reservation, Team, TeamMember, TeamService, User
+from .reference import GENERATION, GENERATION_COLUMN
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,9 @@ class Viewer:
     grants: tuple[Grant, ...]
     today: date
     window_start: date
+    # Not a policy fact: the reference tables' generation, read in the same statement
+    # so that the per-process reference cache costs no statement (data/reference.py).
+    reference_generation: int | None = None
 
 
 # The user left-joined to its teams' services: built once, the user id a parameter (a
@@ -64,6 +68,7 @@ _VIEWER = (
         _GRANTS.c.team_id.label("grant_team_id"),
         _GRANTS.c.organizer_id.label("grant_organizer_id"),
         _GRANTS.c.service_id.label("grant_service_id"),
+        GENERATION.label(GENERATION_COLUMN),
     )
     .outerjoin(_GRANTS, _GRANTS.c.user_id == User.id)
     .where(User.id == _USER_ID)
@@ -80,7 +85,9 @@ async def load_viewer(
     """
     rows = (await session.execute(_VIEWER, {"user_id": user_id})).all()
     viewers = _viewers(rows, today=today, window_start=window_start)
-    return viewers[0] if viewers else None
+    if not viewers:
+        return None
+    return replace(viewers[0], reference_generation=getattr(rows[0], GENERATION_COLUMN))
 
 
 def _viewers(rows: Sequence[Any], *, today: date, window_start: date) -> list[Viewer]:
