@@ -235,3 +235,17 @@ async def test_a_field_rule_reading_the_customer_is_decided_per_customer(
     names = {e["node"]["id"]: e["node"]["firstName"] for e in body["data"]["customers"]["edges"]}
     assert names == {"c1": "Maija", "c2": None}
     assert body["errors"] == ["firstName is not available to this role"]
+
+
+def test_serve_refuses_an_incomplete_policy_by_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from voucher_graph import cli
+    from voucher_graph.policies import oso_setup
+
+    incomplete = variant(drop="reports.polar")
+    monkeypatch.setattr(oso_setup, "policy_sources", lambda: incomplete)
+    monkeypatch.setenv("VOUCHER_GRAPH_JWT_SECRET", SECRET)
+    monkeypatch.setenv("VOUCHER_GRAPH_DATABASE_URL", f"sqlite:///{tmp_path}/refused.db")
+    assert cli.main(["serve", "--port", "1"]) == 2
+    assert "may_read_report/3" in capsys.readouterr().err
