@@ -118,13 +118,17 @@ def prepared(scopes: Scopes) -> Prepared:
 _WANTED = or_(
     in_ids(m.PurchasingPower.id, "pp_ids"), in_ids(m.PurchasingPower.customer_id, "customer_ids")
 )
-VOUCHERS = _columns(m.PurchasingPower, select(m.PurchasingPower).where(_WANTED))
-VOUCHER_CONTENTS = _columns(
-    m.PurchasingPowerContent,
-    select(m.PurchasingPowerContent)
-    .join(m.PurchasingPower)
+# A voucher joined to its contents, in one statement: each row is the voucher's row and,
+# where content_id is not null, one of its content rows too (their column names are
+# disjoint), so neither needs a second statement or an object of its own.
+VOUCHERS_WITH_CONTENTS: Select[Any] = (
+    select(
+        *m.PurchasingPower.__table__.columns,  # type: ignore[attr-defined]
+        *m.PurchasingPowerContent.__table__.columns,  # type: ignore[attr-defined]
+    )
+    .outerjoin(m.PurchasingPowerContent)
     .where(_WANTED)
-    .order_by(m.PurchasingPowerContent.content_id),
+    .order_by(m.PurchasingPowerContent.content_id)
 )
 VOUCHER_EVENTS = _columns(
     m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.Event.deleted.is_(False))
@@ -321,19 +325,29 @@ class Loaders:
 
     async def _fetch_vouchers(self, pp_ids: list[str], customer_ids: set[str]) -> None:
         wanted = {"pp_ids": sorted(pp_ids), "customer_ids": sorted(customer_ids)}
-        pps = await self._rows(VOUCHERS, **wanted)
-        contents = await self._rows(VOUCHER_CONTENTS, **wanted)
+        joined = await self._rows(VOUCHERS_WITH_CONTENTS, **wanted)
         events = await self._rows(VOUCHER_EVENTS, **wanted)
         for i in pp_ids:
             self._vouchers.setdefault(i, None)
-        for pp in pps:
-            self._vouchers[pp.id] = pp
-            self._voucher_contents.setdefault(pp.id, [])
-            self._voucher_events.setdefault(pp.id, [])
-        for content in contents:
-            self._voucher_contents[content.purchasing_power_id].append(content)
+        # A voucher loaded by an earlier fetch (asked for by id, then met again through
+        # its customer) keeps what it has: its rows must not be added twice.
+        earlier: set[str] = set()
+        fresh: set[str] = set()
+        for row in joined:
+            pp_id = row.id
+            if pp_id not in fresh:
+                if pp_id in earlier or self._vouchers.get(pp_id) is not None:
+                    earlier.add(pp_id)
+                    continue
+                fresh.add(pp_id)
+                self._vouchers[pp_id] = row
+                self._voucher_contents[pp_id] = []
+                self._voucher_events[pp_id] = []
+            if row.content_id is not None:
+                self._voucher_contents[pp_id].append(row)
         for event in events:
-            self._voucher_events[event.purchasing_power_id].append(event)
+            if event.purchasing_power_id in fresh:
+                self._voucher_events[event.purchasing_power_id].append(event)
         self._customers_with_vouchers.update(customer_ids)
 
     # Services and contents are small reference tables, asked for from several depths
