@@ -105,6 +105,8 @@ class Gate:
         key = ("event", action, tuple(getattr(event, f) for f in reads))
         allowed: bool | None = self._decisions.get(key)
         if allowed is None:
-            allowed = self.is_allowed(action, real_row(m.Event, event))
+            allowed = self.policy.decision(
+                self.actor, action, m.Event, key[2], lambda: real_row(m.Event, event)
+            )
             self._decisions[key] = allowed
         return allowed

@@ -8,6 +8,7 @@ two modules and keeps this one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -60,6 +61,17 @@ class Policy(Protocol):
 
     def fields_read(self, actor: Actor, action: str, model: type[Any]) -> tuple[str, ...]:
         """The attributes of a `model` row that the `action` rule reads for `actor`."""
+
+    def decision(
+        self,
+        actor: Actor,
+        action: str,
+        model: type[Any],
+        values: tuple[object, ...],
+        row: Callable[[], object],
+    ) -> bool:
+        """`allows` on the real row `row()`, whose `fields_read` columns hold `values`:
+        asked once per actor, action and values, and remembered for later requests."""
 
     def readable_fields(self, actor: Actor, action: str, resource: object) -> frozenset[str]:
         """The fields of `resource` (real, or a model class when the field rule reads

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -251,6 +251,7 @@ class OsoPolicy:
         self.oso = oso
         self.size = size
         self._statements: OrderedDict[tuple[object, ...], Select[Any]] = OrderedDict()
+        self._decisions: OrderedDict[tuple[object, ...], bool] = OrderedDict()
 
     def _cached(self, key: tuple[object, ...], build: Any) -> Any:
         found = self._statements.get(key)
@@ -300,6 +301,26 @@ class OsoPolicy:
 
     def allows(self, actor: Actor, action: str, resource: object) -> bool:
         return bool(self.oso.is_allowed(actor, action, resource))
+
+    def decision(
+        self,
+        actor: Actor,
+        action: str,
+        model: type[Any],
+        values: tuple[object, ...],
+        row: Callable[[], object],
+    ) -> bool:
+        # The answer depends on the actor (exactly the facts it holds) and on the row's
+        # `fields_read` columns only (a rule reaching any further raises there), so
+        # rows equal on those get equal answers, in this request and in later ones:
+        # a page of events asks the engine a few times, not once per event per request.
+        key = (action, model, actor, values)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = self.allows(actor, action, row())
+            if len(self._decisions) > self.size:
+                self._decisions.popitem(last=False)
+        return found
 
     def _partial_fields(
         self, rule: str, args: tuple[object, ...], model: type[Any], extra: int = 0
