@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 from voucher_graph.app import create_app
 from voucher_graph.auth import issue_token
 from voucher_graph.data.engine import create_engine
+from voucher_graph.data.migrate import upgrade
 from voucher_graph.domain.dates import window_start
 from voucher_graph.settings import Settings
 from voucher_graph.world.synthetic import SyntheticWorld
@@ -305,6 +306,8 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
     generated = await prepare(url, size, args.seed, today)
     result = SizeResult(size, generated)
     engine = create_engine(url)
+    # A reused database may predate this checkout's migrations (the app does not migrate).
+    await upgrade(engine)
     app = create_app(Settings(database_url=url, jwt_secret=SECRET, today=today), engine=engine)
     # Custom plans for the hand-written SQL too, as the app's engine asks (data/engine.py).
     sql = await asyncpg.connect(
