@@ -13,6 +13,7 @@ from strawberry.types import Info as StrawberryInfo
 from ..data.loaders import Loaders
 from ..data.viewer import Viewer
 from ..domain.amounts import Amounts, EventFacts
+from ..domain.errors import Forbidden
 from ..policies.gate import Gate
 from ..settings import Settings
 
@@ -37,6 +38,16 @@ class Context:
 
     def disclose(self, customer_id: str, field_name: str) -> None:
         self.disclosed[customer_id].add(field_name)
+
+    def acting_provider(self, refusal: str) -> str:
+        """The viewer's provider, once the policy has admitted the viewer to an action
+        that only provider users are admitted to (polar/ states who).
+
+        The policy is the one place of that rule; this only gives the type checker the
+        provider id, and fails closed (FORBIDDEN, `refusal`) should the rule change."""
+        if self.viewer.provider_id is None:
+            raise Forbidden(refusal)
+        return self.viewer.provider_id
 
 
 Info = StrawberryInfo[Context, None]
