@@ -123,7 +123,7 @@ VOUCHER_CONTENTS = _columns(
     .order_by(m.PurchasingPowerContent.content_id),
 )
 VOUCHER_EVENTS = _columns(
-    m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.Event.deleted.is_(False))
+    m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.EVENT_NOT_DELETED)
 )
 TABLES: dict[type[Any], Select[Any]] = {
     model: _columns(model, select(model)) for model in (m.Service, m.Content)
