@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -247,3 +248,11 @@ class StatementCounter:
     def reset(self) -> None:
         self.count = 0
         self.statements.clear()
+
+
+# The names the layers above use for the database's handles, so that they need not
+# import sqlalchemy themselves (pyproject: "SQL only in data").
+Engine = AsyncEngine
+Session = AsyncSession
+SessionFactory = async_sessionmaker[AsyncSession]
+DatabaseError = SQLAlchemyError

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
+from ..data.engine import Session
 from ..data.loaders import Loaders
 from ..data.viewer import Viewer
 from ..domain.amounts import Amounts, EventFacts
@@ -21,7 +20,7 @@ from ..settings import Settings
 @dataclass
 class Context:
     settings: Settings
-    session: AsyncSession
+    session: Session
     viewer: Viewer
     gate: Gate
     loaders: Loaders
@@ -34,7 +33,12 @@ class Context:
     amounts_cache: dict[str, dict[str, Amounts]] = field(default_factory=dict)
     # purchasing power id -> the domain's view of its events.
     facts_cache: dict[str, list[EventFacts]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The mount point and the configured public address: print links are absolute URLs.
+    root_path: str = ""
+    base_url: str = ""
+    # "query" or "mutation", set when execution starts (schema/limits.py); app.py retries
+    # a failed access-log commit of a query only.
+    operation_type: str | None = None
 
     def disclose(self, customer_id: str, field_name: str) -> None:
         self.disclosed[customer_id].add(field_name)

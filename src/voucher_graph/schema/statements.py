@@ -193,7 +193,7 @@ def print_link_operation(claims: PrintClaims) -> str:
 def print_url(ctx: Context, claims: PrintClaims) -> str:
     """An absolute URL under the service's public address (VOUCHER_GRAPH_PUBLIC_URL or the
     request's own, mount point included), so that another origin or an e-mail can open it."""
-    root = str(ctx.extra.get("base_url") or ctx.extra.get("root_path") or "").rstrip("/")
+    root = (ctx.base_url or ctx.root_path).rstrip("/")
     return f"{root}{PRINT_PATH}?{urlencode({'token': sign_print_token(ctx.settings, claims)})}"
 
 
