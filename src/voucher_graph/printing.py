@@ -24,15 +24,9 @@ from .data import reports as report_data
 from .data.engine import Session
 from .domain.errors import DomainError
 from .domain.money import format_decimal
+from .print_links import PrintLinkError, print_link_operation, read_print_token
 from .schema.context import Context
-from .schema.statements import (
-    PRINT_PATH,
-    PrintLinkError,
-    StatementData,
-    compute_statement,
-    print_link_operation,
-    read_print_token,
-)
+from .schema.statements import PRINT_PATH, StatementData, compute_statement
 
 logger = logging.getLogger("voucher_graph.printing")
 
