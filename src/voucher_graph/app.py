@@ -99,7 +99,7 @@ class Services:
             session=session,
             viewer=viewer,
             gate=gate,
-            loaders=Loaders(session, gate.scopes),
+            loaders=Loaders(session, gate.scopes, viewer.reference_generation),
             today=today,
             request_id=request_id,
             root_path=root_path,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -181,6 +181,23 @@ class ShieldedSession(AsyncSession):
     @_shielding
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
+
+    @_shielding
+    async def rows(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """The rows of a read statement, run on the session's connection (Core).
+
+        `execute` would route a select of ORM-mapped columns through the ORM's result
+        processing (about a fifth of a full page's CPU), though the read side only ever
+        wants plain rows. Same lock, shield and transaction as every other statement.
+        """
+
+        async def run() -> list[Any]:
+            connection = await AsyncSession.connection(self)
+            return list((await connection.execute(statement, params)).all())
+
+        return await self._shielded(run)  # type: ignore[no-any-return]
 
     def begin(self) -> AsyncSessionTransaction:
         return ShieldedTransaction(self)

@@ -19,6 +19,10 @@ from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
+from . import reference
+from .engine import ShieldedSession
+from .id_lists import in_ids
+from .reference import with_generation
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -44,7 +48,6 @@ def _columns(model: type[m.Base], statement: Select[Any]) -> Select[Any]:
     return statement.with_only_columns(*model.__table__.columns)  # type: ignore[attr-defined]
 
 
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _TODAY: BindParameter[Any] = bindparam("today")
 _FROM: BindParameter[Any] = bindparam("from_date")
 _TO: BindParameter[Any] = bindparam("to_date")
@@ -61,14 +64,14 @@ class Prepared:
 
     def __init__(self, scopes: Scopes) -> None:
         reservation, event = m.Reservation, m.Event
-        self.customers = _columns(m.Customer, scopes.customers.where(m.Customer.id.in_(_IDS)))
+        self.customers = _columns(m.Customer, scopes.customers.where(in_ids(m.Customer.id, "ids")))
         self.purchasing_powers = _columns(
             m.PurchasingPower,
-            scopes.purchasing_powers.where(m.PurchasingPower.customer_id.in_(_IDS)).order_by(
+            scopes.purchasing_powers.where(in_ids(m.PurchasingPower.customer_id, "ids")).order_by(
                 m.PurchasingPower.valid_from, m.PurchasingPower.id
             ),
         )
-        all_reservations = scopes.reservations.where(reservation.customer_id.in_(_IDS))
+        all_reservations = scopes.reservations.where(in_ids(reservation.customer_id, "ids"))
         # Current: started, and not ended before today.
         current = all_reservations.where(
             reservation.valid_from <= _TODAY,
@@ -79,7 +82,7 @@ class Prepared:
             True: _columns(reservation, all_reservations.order_by(*by_start)),
             False: _columns(reservation, current.order_by(*by_start)),
         }
-        events = scopes.events.where(event.customer_id.in_(_IDS))
+        events = scopes.events.where(in_ids(event.customer_id, "ids"))
         self.events = {
             (False, False): _columns(event, events),
             (True, False): _columns(event, events.where(event.service_date >= _FROM)),
@@ -89,7 +92,8 @@ class Prepared:
             ),
         }
         self.customer_numbers = _columns(
-            m.CustomerNumber, scopes.customer_numbers.where(m.CustomerNumber.customer_id.in_(_IDS))
+            m.CustomerNumber,
+            scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids")),
         )
 
 
@@ -111,26 +115,32 @@ def prepared(scopes: Scopes) -> Prepared:
 
 # The internal statements: a voucher's rows, whoever may see them (never returned to a
 # client as such), by purchasing power ids and by customer ids.
-_PP_IDS: BindParameter[Any] = bindparam("pp_ids", expanding=True)
-_CUSTOMER_IDS: BindParameter[Any] = bindparam("customer_ids", expanding=True)
-_WANTED = or_(m.PurchasingPower.id.in_(_PP_IDS), m.PurchasingPower.customer_id.in_(_CUSTOMER_IDS))
-VOUCHERS = _columns(m.PurchasingPower, select(m.PurchasingPower).where(_WANTED))
-VOUCHER_CONTENTS = _columns(
-    m.PurchasingPowerContent,
-    select(m.PurchasingPowerContent)
-    .join(m.PurchasingPower)
+_WANTED = or_(
+    in_ids(m.PurchasingPower.id, "pp_ids"), in_ids(m.PurchasingPower.customer_id, "customer_ids")
+)
+# A voucher joined to its contents, in one statement: each row is the voucher's row and,
+# where content_id is not null, one of its content rows too (their column names are
+# disjoint), so neither needs a second statement or an object of its own.
+VOUCHERS_WITH_CONTENTS: Select[Any] = (
+    select(
+        *m.PurchasingPower.__table__.columns,  # type: ignore[attr-defined]
+        *m.PurchasingPowerContent.__table__.columns,  # type: ignore[attr-defined]
+    )
+    .outerjoin(m.PurchasingPowerContent)
     .where(_WANTED)
-    .order_by(m.PurchasingPowerContent.content_id),
+    .order_by(m.PurchasingPowerContent.content_id)
 )
 VOUCHER_EVENTS = _columns(
     m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.EVENT_NOT_DELETED)
 )
 TABLES: dict[type[Any], Select[Any]] = {
-    model: _columns(model, select(model)) for model in (m.Service, m.Content)
+    model: with_generation(_columns(model, select(model))) for model in (m.Service, m.Content)
 }
-SETTLEMENT_DATES: Select[Any] = select(  # type: ignore[assignment]
-    m.SettlementDate.organizer_id, m.SettlementDate.day
-).order_by(m.SettlementDate.organizer_id, m.SettlementDate.day)
+SETTLEMENT_DATES: Select[Any] = with_generation(
+    select(m.SettlementDate.organizer_id, m.SettlementDate.day).order_by(
+        m.SettlementDate.organizer_id, m.SettlementDate.day
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -172,9 +182,14 @@ def _group_by_args(keys: Sequence[K], args: Callable[[K], A]) -> dict[A, list[K]
 class Loaders:
     """All loaders of one request. Build a new one per request: caches are per viewer."""
 
-    def __init__(self, session: AsyncSession, scopes: Scopes) -> None:
+    def __init__(
+        self, session: AsyncSession, scopes: Scopes, reference_generation: int | None = None
+    ) -> None:
         self.session = session
         self.scopes = scopes
+        # The reference tables' generation as the viewer's statement read it: kept rows
+        # of that generation are used instead of reading the tables (data/reference.py).
+        self.reference_generation = reference_generation
         self.statements = prepared(scopes)
         self.customer = _loader(self._customers)
         self.purchasing_powers = _loader(self._purchasing_powers)
@@ -196,7 +211,10 @@ class Loaders:
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
     async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
-        return list((await self.session.execute(statement, params)).all())
+        session = self.session
+        if isinstance(session, ShieldedSession):  # every request's session is
+            return await session.rows(statement, params)
+        return list((await session.execute(statement, params)).all())
 
     # -- authorized ------------------------------------------------------------------
 
@@ -307,19 +325,29 @@ class Loaders:
 
     async def _fetch_vouchers(self, pp_ids: list[str], customer_ids: set[str]) -> None:
         wanted = {"pp_ids": sorted(pp_ids), "customer_ids": sorted(customer_ids)}
-        pps = await self._rows(VOUCHERS, **wanted)
-        contents = await self._rows(VOUCHER_CONTENTS, **wanted)
+        joined = await self._rows(VOUCHERS_WITH_CONTENTS, **wanted)
         events = await self._rows(VOUCHER_EVENTS, **wanted)
         for i in pp_ids:
             self._vouchers.setdefault(i, None)
-        for pp in pps:
-            self._vouchers[pp.id] = pp
-            self._voucher_contents.setdefault(pp.id, [])
-            self._voucher_events.setdefault(pp.id, [])
-        for content in contents:
-            self._voucher_contents[content.purchasing_power_id].append(content)
+        # A voucher loaded by an earlier fetch (asked for by id, then met again through
+        # its customer) keeps what it has: its rows must not be added twice.
+        earlier: set[str] = set()
+        fresh: set[str] = set()
+        for row in joined:
+            pp_id = row.id
+            if pp_id not in fresh:
+                if pp_id in earlier or self._vouchers.get(pp_id) is not None:
+                    earlier.add(pp_id)
+                    continue
+                fresh.add(pp_id)
+                self._vouchers[pp_id] = row
+                self._voucher_contents[pp_id] = []
+                self._voucher_events[pp_id] = []
+            if row.content_id is not None:
+                self._voucher_contents[pp_id].append(row)
         for event in events:
-            self._voucher_events[event.purchasing_power_id].append(event)
+            if event.purchasing_power_id in fresh:
+                self._voucher_events[event.purchasing_power_id].append(event)
         self._customers_with_vouchers.update(customer_ids)
 
     # Services and contents are small reference tables, asked for from several depths
@@ -356,7 +384,14 @@ class Loaders:
         return await task
 
     async def _load_table(self, model: type[Any]) -> dict[str, Any]:
-        return {row.id: row for row in await self._rows(TABLES[model])}
+        name = model.__tablename__
+        engine = self.session.bind.sync_engine  # type: ignore[union-attr]
+        found = reference.kept(engine, name, self.reference_generation)
+        if found is None:
+            rows = await self._rows(TABLES[model])
+            found = {row.id: row for row in rows}
+            reference.keep(engine, name, rows, found)
+        return found  # type: ignore[no-any-return]
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
         # A small table asked for at event depth from several resolvers: loaded whole,
@@ -365,8 +400,14 @@ class Loaders:
         return [by_organizer.get(i, []) for i in organizer_ids]
 
     async def _load_settlement_dates(self) -> dict[str, list[date]]:
-        rows = await self._rows(SETTLEMENT_DATES)
-        by_organizer: dict[str, list[date]] = defaultdict(list)
-        for organizer_id, day in rows:
-            by_organizer[organizer_id].append(day)
-        return dict(by_organizer)
+        engine = self.session.bind.sync_engine  # type: ignore[union-attr]
+        name = m.SettlementDate.__tablename__
+        found = reference.kept(engine, name, self.reference_generation)
+        if found is None:
+            rows = await self._rows(SETTLEMENT_DATES)
+            by_organizer: dict[str, list[date]] = defaultdict(list)
+            for row in rows:
+                by_organizer[row.organizer_id].append(row.day)
+            found = dict(by_organizer)
+            reference.keep(engine, name, rows, found)
+        return found  # type: ignore[no-any-return]

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -45,6 +46,21 @@ class SettlementDate(Base):
     __tablename__ = "settlement_dates"
     organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ReferenceGeneration(Base):
+    """One row: a number that changes whenever a reference table changes.
+
+    Services, contents and settlement dates change only when a world is loaded or
+    generated, yet every request reads them. A server keeps them in memory with the
+    generation they were read at, and reads them again only when it has moved.
+    Database triggers (migration 0003) bump it on every write to those tables, so no
+    writer can forget to.
+    """
+
+    __tablename__ = "reference_generation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
 
 
 class Provider(Base):

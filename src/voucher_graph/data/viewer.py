@@ -9,6 +9,7 @@ from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Team, TeamMember, TeamService, User
+from .reference import GENERATION, GENERATION_COLUMN
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Viewer:
     grants: tuple[Grant, ...]
     today: date
     window_start: date
+    # Not a policy fact: the reference tables' generation, read in the same statement
+    # so that the per-process reference cache costs no statement (data/reference.py).
+    reference_generation: int | None = None
 
     def policy_facts(self) -> tuple[object, ...]:
         """Every attribute the Polar policy reads of a viewer (and nothing else).
@@ -68,6 +72,7 @@ _VIEWER = (
         User.organizer_id,
         _GRANTS.c.organizer_id.label("grant_organizer_id"),
         _GRANTS.c.service_id.label("grant_service_id"),
+        GENERATION.label(GENERATION_COLUMN),
     )
     .outerjoin(_GRANTS, _GRANTS.c.user_id == User.id)
     .where(User.id == _USER_ID)
@@ -103,4 +108,5 @@ async def load_viewer(
         grants=tuple(grants),
         today=today,
         window_start=window_start,
+        reference_generation=getattr(user, GENERATION_COLUMN),
     )

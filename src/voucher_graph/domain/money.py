@@ -74,6 +74,17 @@ def parse_decimal(
     return exact if exact else ZERO
 
 
+# Formatted amounts by value: a page repeats a few prices thousands of times, and
+# equal decimals (1.5 and 1.50) format alike, so the value is the key.
+_FORMATTED: dict[Decimal, str] = {}
+_FORMATTED_SIZE = 65536
+
+
 def format_decimal(value: Decimal) -> str:
     """The API's form: exactly two decimals, such as "12.50"."""
-    return f"{round_cents(value):f}"
+    text = _FORMATTED.get(value)
+    if text is None:
+        if len(_FORMATTED) >= _FORMATTED_SIZE:
+            _FORMATTED.clear()
+        text = _FORMATTED[value] = f"{round_cents(value):f}"
+    return text

@@ -29,13 +29,17 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLIncludeDirective,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSkipDirective,
     GraphQLString,
     InlineFragmentNode,
@@ -252,6 +256,13 @@ class _Planner:
 
 _AWAITABLE_TYPES: dict[type, bool] = {}
 
+# Leaf types whose serialization of a value of exactly this Python type is the value.
+_SERIALIZED_AS: dict[GraphQLScalarType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
+
 
 def _is_awaitable(value: Any) -> bool:
     # inspect.isawaitable, answered per type from a memo for the types that never are
@@ -301,6 +312,27 @@ def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
         return settle()
 
     return resolve
+
+
+# Enum values by the Python value they serialize: a page has thousands of statuses,
+# and Strawberry's enum serialization looks each one up afresh.
+_ENUM_NAMES: dict[GraphQLEnumType, dict[Any, Any]] = {}
+
+
+def _serializer(leaf: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    serialize = leaf.serialize
+    if not isinstance(leaf, GraphQLEnumType):
+        return serialize
+    names = _ENUM_NAMES.setdefault(leaf, {})
+
+    def memoized(value: Any) -> Any:
+        try:
+            return names[value]
+        except KeyError:
+            name = names[value] = serialize(value)  # raises for a value not in the enum
+            return name
+
+    return memoized
 
 
 # -- execution ------------------------------------------------------------------------
@@ -419,8 +451,12 @@ class _Run:
         if isinstance(return_type, GraphQLList):
             return await self._complete_lists(plan, return_type, out, where)
         if is_leaf_type(return_type):
-            serialize = return_type.serialize  # type: ignore[union-attr]
+            serialize = _serializer(return_type)  # type: ignore[arg-type]
+            # A str for String or ID, a bool for Boolean, serializes to itself.
+            already = _SERIALIZED_AS.get(return_type)  # type: ignore[arg-type]
             for index, value in enumerate(out):
+                if type(value) is already:
+                    continue
                 if value is not None and value is not PROPAGATE:
                     try:
                         out[index] = serialize(value)

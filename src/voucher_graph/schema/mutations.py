@@ -73,7 +73,7 @@ def _not_found(kind: str) -> NotFound:
 def _refresh(ctx: Context) -> None:
     # Loaders and amounts cached before a write would answer the old values; a document
     # may hold several mutations, run one after the other.
-    ctx.loaders = Loaders(ctx.session, ctx.gate.scopes)
+    ctx.loaders = Loaders(ctx.session, ctx.gate.scopes, ctx.viewer.reference_generation)
     ctx.amounts_cache.clear()
     ctx.facts_cache.clear()
 
