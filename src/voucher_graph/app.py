@@ -212,7 +212,7 @@ def _check_payload(body: bytes) -> tuple[dict[str, Any] | None, str]:
     return payload, ""
 
 
-class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
+class GraphQLEndpoint(GraphQL):
     """Strawberry's ASGI view, with authentication, a session per request, the
     access log written before the response leaves, and errors mapped to codes."""
 
@@ -344,7 +344,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             request.state.vg_context = context
             request.state.vg_log = log
             try:
-                response = await self.run(request, context=context)  # type: ignore[call-overload]
+                response: Response = await self.run(request, context=context)  # type: ignore[call-overload]
             except HTTPException as exc:
                 return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
             finally:
