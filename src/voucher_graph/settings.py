@@ -59,7 +59,8 @@ class Limits:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_DATABASE_PATH}"
-    jwt_secret: str | None = None
+    # Kept out of repr: settings may end up in a log line or a traceback.
+    jwt_secret: str | None = field(default=None, repr=False)
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     today: date | None = None  # fixed "today"; None means today in Europe/Helsinki

@@ -39,3 +39,10 @@ def test_a_misspelt_flag_is_refused(name: str, value: str) -> None:
 def test_unset_flags_keep_their_defaults() -> None:
     settings = Settings.from_env({})
     assert settings.graphiql and settings.introspection
+
+
+def test_the_secret_stays_out_of_the_settings_repr() -> None:
+    secret = "s3cret-" * 6
+    settings = Settings.from_env({"VOUCHER_GRAPH_JWT_SECRET": secret})
+    assert settings.jwt_secret == secret
+    assert secret not in repr(settings) and secret not in str(settings)
