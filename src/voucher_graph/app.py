@@ -33,13 +33,15 @@ from .data.engine import (
     Engine,
     Session,
     SessionFactory,
+    count_statements_of,
     create_engine,
     session_factory,
+    statement_count,
 )
 from .data.loaders import Loaders
 from .data.viewer import load_viewer
 from .domain.dates import helsinki_today, window_start
-from .logging_setup import REQUEST_LOGGER, count_statements_of, statement_count
+from .logging_setup import REQUEST_LOGGER
 from .policies.gate import Gate, StatementCache
 from .policies.oso_setup import create_oso
 from .printing import print_route
