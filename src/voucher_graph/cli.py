@@ -171,6 +171,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         secret = settings.jwt_secret if strong else demo_secret(secret_path(settings.database_url))
         settings = settings.with_changes(demo=True, jwt_secret=secret)
     settings.check_serving()
+    # The packaged policy must be complete before anything is served (README "The
+    # policy"): a missing rule is refused here, by name, not at the first request.
+    from .policies.interface import PolicyError
+    from .policies.oso_setup import create_oso
+
+    try:
+        create_oso()
+    except PolicyError as exc:
+        print(f"voucher-graph: {exc}", file=sys.stderr)
+        return 2
     from .demo_setup import check_port_free
 
     check_port_free(args.host, args.port)  # before any token is printed

@@ -249,12 +249,14 @@ async def _render(ctx: Context, lang: str, customer: Any, data: StatementData) -
     provider = await report_data.provider(ctx.session, provider_id) if provider_id else None
     # Identity as the policy allows it (a REPORTER sees neither), noted for the log.
     name = None
-    if ctx.gate.can_read_field("firstName") and ctx.gate.can_read_field("lastName"):
+    if ctx.gate.can_read_field("firstName", customer) and ctx.gate.can_read_field(
+        "lastName", customer
+    ):
         ctx.disclose(customer.id, "firstName")
         ctx.disclose(customer.id, "lastName")
         name = f"{customer.first_name} {customer.last_name}"
     ssn = None
-    if ctx.gate.can_read_field("ssn"):
+    if ctx.gate.can_read_field("ssn", customer):
         ctx.disclose(customer.id, "ssn")
         ssn = customer.ssn
     return render_statement(

@@ -290,3 +290,189 @@ class Reference:
 
     def balance(self, power_id: str) -> Decimal:
         return Decimal(self.powers[power_id]["grantedAmount"]) - self.used_amount(power_id)
+
+
+# -- explaining access (DOMAIN.md "Explaining access") ----------------------------------
+
+RULES = ("PROVIDER_EVENT", "PROVIDER_RESERVATION", "SERVICE_TEAM", "ORGANIZER_ADMIN")
+
+
+def last_day_holding(d: date) -> date:
+    """The last today t whose window still contains d: found by walking back from well
+    past it, with the window rule above (not the product's)."""
+    t = date(d.year + 4, 1, 1)
+    while window_start(t) > d:
+        t = date.fromordinal(t.toordinal() - 1)
+    return t
+
+
+def _reason(rule: str, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "rule": rule,
+        "providerId": None,
+        "eventId": None,
+        "reservationId": None,
+        "teamId": None,
+        "serviceId": None,
+        "organizerId": None,
+        "until": None,
+    }
+    base.update(fields)
+    return base
+
+
+class AccessModel(Reference):
+    """The reference model with DOMAIN.md's explanations of access."""
+
+    def _qualifying(self, provider: str, power_ids: set[str]) -> tuple[list, list]:
+        events = [
+            e
+            for e in self.events.values()
+            if e["purchasingPowerId"] in power_ids
+            and e["providerId"] == provider
+            and not e.get("deleted", False)
+            and date.fromisoformat(e["serviceDate"]) >= self.window_start
+        ]
+        reservations = [
+            r
+            for r in self.reservations
+            if r["purchasingPowerId"] in power_ids
+            and r["providerId"] == provider
+            and (day(r.get("validTo")) is None or day(r.get("validTo")) >= self.window_start)
+        ]
+        return events, reservations
+
+    def _provider_reasons(self, provider: str, power_ids: set[str]) -> list[dict[str, Any]]:
+        events, reservations = self._qualifying(provider, power_ids)
+        reasons = []
+        if events:
+            latest = max(events, key=lambda e: (e["serviceDate"], e["id"]))
+            reasons.append(
+                _reason(
+                    "PROVIDER_EVENT",
+                    providerId=provider,
+                    eventId=latest["id"],
+                    until=last_day_holding(date.fromisoformat(latest["serviceDate"])).isoformat(),
+                )
+            )
+        if reservations:
+
+            def lasting(r: dict[str, Any]) -> tuple[bool, str, str]:
+                return (r.get("validTo") is None, r.get("validTo") or "", r["id"])
+
+            longest = max(reservations, key=lasting)
+            end = day(longest.get("validTo"))
+            reasons.append(
+                _reason(
+                    "PROVIDER_RESERVATION",
+                    providerId=provider,
+                    reservationId=longest["id"],
+                    until=None if end is None else last_day_holding(end).isoformat(),
+                )
+            )
+        return reasons
+
+    def _team_pairs(self, user_id: str, powers: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+        pairs = set()
+        for team in self.world.get("teams", []):
+            if user_id not in team.get("memberIds", []):
+                continue
+            for service in team.get("serviceIds", []):
+                if any(
+                    p["organizerId"] == team["organizerId"] and p["serviceId"] == service
+                    for p in powers
+                ):
+                    pairs.add((team["id"], service, team["organizerId"]))
+        return sorted(pairs)
+
+    def access(self, user_id: str, customer_id: str) -> list[dict[str, Any]]:
+        user = self.users[user_id]
+        powers = self.powers_of(customer_id)
+        reasons = []
+        provider = user.get("providerId")
+        if provider is not None:
+            reasons += self._provider_reasons(provider, {p["id"] for p in powers})
+        for team, service, organizer in self._team_pairs(user_id, powers):
+            reasons.append(
+                _reason("SERVICE_TEAM", teamId=team, serviceId=service, organizerId=organizer)
+            )
+        organizer = user.get("organizerId")
+        if user["role"] == "ADMIN" and any(p["organizerId"] == organizer for p in powers):
+            reasons.append(_reason("ORGANIZER_ADMIN", organizerId=organizer))
+        return reasons
+
+    def admin_sees_by_rule_c(self, user_id: str, customer_id: str) -> bool:
+        return any(r["rule"] == "ORGANIZER_ADMIN" for r in self.access(user_id, customer_id))
+
+    def who_can_see(self, admin_id: str, customer_id: str) -> list[dict[str, Any]]:
+        """The holders through the admin's organizer's purchasing powers."""
+        organizer = self.users[admin_id]["organizerId"]
+        powers = [p for p in self.powers_of(customer_id) if p["organizerId"] == organizer]
+        power_ids = {p["id"] for p in powers}
+        holders = []
+        for provider in sorted(p["id"] for p in self.world.get("providers", [])):
+            users = sorted(
+                u for u, user in self.users.items() if user.get("providerId") == provider
+            )
+            for reason in self._provider_reasons(provider, power_ids):
+                holders.append(
+                    {
+                        "rule": reason["rule"],
+                        "providerId": provider,
+                        "teamId": None,
+                        "serviceId": None,
+                        "organizerId": None,
+                        "userIds": users,
+                        "until": reason["until"],
+                    }
+                )
+        for team in sorted(self.world.get("teams", []), key=lambda t: t["id"]):
+            if team["organizerId"] != organizer:
+                continue
+            for service in sorted(team.get("serviceIds", [])):
+                members = sorted(team.get("memberIds", []))
+                if members and any(p["serviceId"] == service for p in powers):
+                    holders.append(
+                        {
+                            "rule": "SERVICE_TEAM",
+                            "providerId": None,
+                            "teamId": team["id"],
+                            "serviceId": service,
+                            "organizerId": organizer,
+                            "userIds": members,
+                            "until": None,
+                        }
+                    )
+        admins = sorted(
+            u
+            for u, user in self.users.items()
+            if user["role"] == "ADMIN" and user.get("organizerId") == organizer
+        )
+        if powers and admins:
+            holders.append(
+                {
+                    "rule": "ORGANIZER_ADMIN",
+                    "providerId": None,
+                    "teamId": None,
+                    "serviceId": None,
+                    "organizerId": organizer,
+                    "userIds": admins,
+                    "until": None,
+                }
+            )
+        return sorted(
+            holders,
+            key=lambda h: (
+                RULES.index(h["rule"]), h["providerId"] or "", h["teamId"] or "",
+                h["serviceId"] or "",
+            ),
+        )
+
+    def sees_through(self, user_id: str, customer_id: str, organizer: str) -> bool:
+        """Whether a user sees the customer through the organizer's purchasing powers."""
+        user = self.users[user_id]
+        powers = [p for p in self.powers_of(customer_id) if p["organizerId"] == organizer]
+        provider = user.get("providerId")
+        if provider is not None and any(self._qualifying(provider, {p["id"] for p in powers})):
+            return True
+        return any(self.manages(user_id, p) for p in powers)

@@ -66,6 +66,7 @@ query Every($first: Int!, $names: Boolean!, $skipEvents: Boolean!) {
           status settlementDate editable deletable ...Money
         }
         recorded: events(status: [RECORDED, SETTLED], from: "2024-01-01") { id status }
+        access { rule providerId eventId reservationId teamId serviceId organizerId until }
         ... on Customer { again: id }
       }
     }
@@ -74,7 +75,7 @@ query Every($first: Int!, $names: Boolean!, $skipEvents: Boolean!) {
 """
 LOOKUPS = """
 query Lookups($c: ID!, $e: ID!) {
-  customer(id: $c) { id firstName events { id status price } }
+  customer(id: $c) { id firstName events { id status price } access { rule eventId until } }
   event(id: $e) {
     id status settlementDate price voucherShare copay editable deletable content { id }
   }
@@ -208,3 +209,24 @@ async def test_every_nested_list_answers_alike_over_random_worlds(
     variables = {"first": 500, "names": True, "skipEvents": False}
     for user in (u["id"] for u in world["users"]):
         await assert_same_answers(services, user, EVERY_LIST, variables)
+
+
+WHO_CAN_SEE = """
+query Who($c: ID!) {
+  whoCanSee(customerId: $c) { rule providerId teamId serviceId organizerId userIds until }
+  me { id }
+}
+"""
+
+
+@_settings(6)
+@given(case=worlds())
+async def test_who_can_see_answers_alike_over_random_worlds(
+    engine: AsyncEngine, case: tuple[dict[str, Any], date]
+) -> None:
+    world, today = case
+    await load_world(engine, world)
+    services = _services(engine, today)
+    for user in (u["id"] for u in world["users"] if u["role"] in ("ADMIN", "STAFF")):
+        for customer in (c["id"] for c in world["customers"]):
+            await assert_same_answers(services, user, WHO_CAN_SEE, {"c": customer})

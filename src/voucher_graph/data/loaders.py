@@ -130,8 +130,18 @@ VOUCHERS_WITH_CONTENTS: Select[Any] = (
     .where(_WANTED)
     .order_by(m.PurchasingPowerContent.content_id)
 )
+# An event carries its voucher's customer (written from the voucher, never chosen), so
+# the events of those vouchers are found on the events' own indexes, without a join
+# that at 100,000 customers made PostgreSQL scan every purchasing power.
 VOUCHER_EVENTS = _columns(
-    m.Event, select(m.Event).join(m.PurchasingPower).where(_WANTED, m.EVENT_NOT_DELETED)
+    m.Event,
+    select(m.Event).where(
+        or_(
+            in_ids(m.Event.purchasing_power_id, "pp_ids"),
+            in_ids(m.Event.customer_id, "customer_ids"),
+        ),
+        m.EVENT_NOT_DELETED,
+    ),
 )
 TABLES: dict[type[Any], Select[Any]] = {
     model: with_generation(_columns(model, select(model))) for model in (m.Service, m.Content)

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Team, TeamMember, TeamService, User
+from .models import Event, PurchasingPower, Reservation, Team, TeamMember, TeamService, User
 from .reference import GENERATION, GENERATION_COLUMN
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grant:
-    """A service team's right: services `service_id` granted by `organizer_id`."""
+    """A service team's right: team `team_id` names service `service_id` of its
+    organizer `organizer_id` (rule B; the team is named when access is explained)."""
 
+    team_id: str
     organizer_id: str
     service_id: str
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """The Polar actor. Only the token's user id comes from outside; the rest is data.
+    """The signed-in user. Only the token's user id comes from outside; the rest is data.
+
+    The policy never receives it: it receives `policies.interface.Actor`, the frozen
+    facts it may read (and the statement cache's key).
 
     `window_start` is the first day of the 3-year provider-relationship window and
     `today` the request's today, both fixed when the request starts.
@@ -40,24 +47,12 @@ class Viewer:
     # so that the per-process reference cache costs no statement (data/reference.py).
     reference_generation: int | None = None
 
-    def policy_facts(self) -> tuple[object, ...]:
-        """Every attribute the Polar policy reads of a viewer (and nothing else).
-
-        Viewers with equal facts get equal answers, so authorized statements are
-        cached by these facts. A rule that reads another attribute must add it here;
-        tests/policies/test_gate_cache.py checks `polar/` against this list.
-        """
-        return (self.role, self.provider_id, self.organizer_id, self.grants, self.window_start)
-
-
-POLICY_ATTRIBUTES = ("role", "provider_id", "organizer_id", "grants", "window_start")
-
 
 # The user left-joined to its teams' services: built once, the user id a parameter (a
 # reused statement keeps its SQLAlchemy cache key; see loaders.Prepared).
 _USER_ID: BindParameter[str] = bindparam("user_id")
 _GRANTS = (
-    select(TeamMember.user_id, Team.organizer_id, TeamService.service_id)
+    select(TeamMember.user_id, Team.id.label("team_id"), Team.organizer_id, TeamService.service_id)
     .join(Team, Team.id == TeamMember.team_id)
     .join(TeamService, TeamService.team_id == Team.id)
     .where(TeamMember.user_id == _USER_ID)
@@ -70,6 +65,7 @@ _VIEWER = (
         User.role,
         User.provider_id,
         User.organizer_id,
+        _GRANTS.c.team_id.label("grant_team_id"),
         _GRANTS.c.organizer_id.label("grant_organizer_id"),
         _GRANTS.c.service_id.label("grant_service_id"),
         GENERATION.label(GENERATION_COLUMN),
@@ -88,25 +84,101 @@ async def load_viewer(
     takes effect at once.
     """
     rows = (await session.execute(_VIEWER, {"user_id": user_id})).all()
-    if not rows:
+    viewers = _viewers(rows, today=today, window_start=window_start)
+    if not viewers:
         return None
-    user = rows[0]
-    grants = sorted(
-        {
-            Grant(organizer_id=r.grant_organizer_id, service_id=r.grant_service_id)
-            for r in rows
-            if r.grant_organizer_id is not None
-        },
-        key=lambda g: (g.organizer_id, g.service_id),
+    return replace(viewers[0], reference_generation=getattr(rows[0], GENERATION_COLUMN))
+
+
+def _viewers(rows: Sequence[Any], *, today: date, window_start: date) -> list[Viewer]:
+    """Users with their grants from rows of a user left-joined to its grants."""
+    by_user: dict[str, list[Any]] = {}
+    for row in rows:
+        by_user.setdefault(row.id, []).append(row)
+    viewers = []
+    for user_rows in by_user.values():
+        user = user_rows[0]
+        grants = sorted(
+            {
+                Grant(
+                    team_id=r.grant_team_id,
+                    organizer_id=r.grant_organizer_id,
+                    service_id=r.grant_service_id,
+                )
+                for r in user_rows
+                if r.grant_organizer_id is not None
+            },
+            key=lambda g: (g.team_id, g.organizer_id, g.service_id),
+        )
+        viewers.append(
+            Viewer(
+                id=user.id,
+                name=user.name,
+                role=user.role,
+                provider_id=user.provider_id,
+                organizer_id=user.organizer_id,
+                grants=tuple(grants),
+                today=today,
+                window_start=window_start,
+            )
+        )
+    return viewers
+
+
+# Explaining access (whoCanSee): the users who might see a customer through one
+# organizer's purchasing powers, as candidates for the policy to decide on: users of a
+# provider with an event or a reservation on those purchasing powers, members of the
+# organizer's teams, and the organizer's own users. The policy, not this list, says
+# who holds a reason (policies/explain.py).
+_CUSTOMER_ID: BindParameter[str] = bindparam("customer_id")
+_ORGANIZER_ID: BindParameter[str] = bindparam("organizer_id")
+_ORGANIZERS_PPS = select(PurchasingPower.id).where(
+    PurchasingPower.customer_id == _CUSTOMER_ID, PurchasingPower.organizer_id == _ORGANIZER_ID
+)
+_PROVIDERS_THERE = union(
+    select(Event.provider_id).where(Event.purchasing_power_id.in_(_ORGANIZERS_PPS)),
+    select(Reservation.provider_id).where(Reservation.purchasing_power_id.in_(_ORGANIZERS_PPS)),
+)
+_ALL_GRANTS = (
+    select(TeamMember.user_id, Team.id.label("team_id"), Team.organizer_id, TeamService.service_id)
+    .join(Team, Team.id == TeamMember.team_id)
+    .join(TeamService, TeamService.team_id == Team.id)
+    .subquery()
+)
+_CANDIDATES = (
+    select(
+        User.id,
+        User.name,
+        User.role,
+        User.provider_id,
+        User.organizer_id,
+        _ALL_GRANTS.c.team_id.label("grant_team_id"),
+        _ALL_GRANTS.c.organizer_id.label("grant_organizer_id"),
+        _ALL_GRANTS.c.service_id.label("grant_service_id"),
     )
-    return Viewer(
-        id=user.id,
-        name=user.name,
-        role=user.role,
-        provider_id=user.provider_id,
-        organizer_id=user.organizer_id,
-        grants=tuple(grants),
-        today=today,
-        window_start=window_start,
-        reference_generation=getattr(user, GENERATION_COLUMN),
+    .outerjoin(_ALL_GRANTS, _ALL_GRANTS.c.user_id == User.id)
+    .where(
+        or_(
+            User.provider_id.in_(_PROVIDERS_THERE),
+            User.organizer_id == _ORGANIZER_ID,
+            User.id.in_(
+                select(TeamMember.user_id)
+                .join(Team, Team.id == TeamMember.team_id)
+                .where(Team.organizer_id == _ORGANIZER_ID)
+            ),
+        )
     )
+    .order_by(User.id)
+)
+
+
+async def load_candidate_holders(
+    session: AsyncSession, customer_id: str, organizer_id: str, *, today: date, window_start: date
+) -> list[Viewer]:
+    """The candidates above, each with all its grants (one statement)."""
+    rows = (
+        await session.execute(
+            _CANDIDATES, {"customer_id": customer_id, "organizer_id": organizer_id}
+        )
+    ).all()
+    return _viewers(rows, today=today, window_start=window_start)

@@ -1,7 +1,7 @@
 """Calendar rules: Helsinki today, the 3-year window and strict date input."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from voucher_graph.domain.errors import BadInput
@@ -44,3 +44,20 @@ def parse_date(text: str, *, field: str = "date") -> date:
         return date(year, month, day)
     except ValueError:
         raise BadInput(f"{field} is not a valid date (YYYY-MM-DD)") from None
+
+
+def last_day_in_window(day: date) -> date:
+    """The last today whose 3-year window still contains `day` (explaining access:
+    until when an event or a reservation end keeps a provider's customer visible).
+
+    Decided by `window_start` itself, 29 February included: from the same day three
+    years later (28 Feb for 29 Feb), step on while the next day's window still starts
+    on or before `day`.
+    """
+    later = date(day.year + WINDOW_YEARS, day.month, 28 if (day.month, day.day) == (2, 29)
+                 else day.day)
+    while window_start(later + timedelta(days=1)) <= day:
+        later += timedelta(days=1)
+    while window_start(later) > day:  # never for this rule; kept exact should it change
+        later -= timedelta(days=1)
+    return later

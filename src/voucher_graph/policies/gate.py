@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from functools import cached_property
 from typing import Any
 
@@ -12,46 +11,40 @@ from sqlalchemy import Select
 from ..data import models as m
 from ..data.loaders import Scopes
 from ..data.viewer import Viewer
+from .interface import Actor, Policy, PolicyError
+from .oso_setup import OsoPolicy
+
+# The per-process policy with its statement cache (app.py builds one per process).
+StatementCache = OsoPolicy
 
 
-class StatementCache:
-    """Authorized statements by (action, model, the viewer's policy facts).
+def real_row(model: type[m.Base], row: Any) -> Any:
+    """`row` as an instance of `model` carrying every column of the real row.
 
-    Building a statement runs Polar's partial evaluation (about 5 ms each); the result
-    depends only on the viewer's policy facts, and SQLAlchemy statements are
-    immutable, so requests of viewers with equal facts share them.
+    Loaders return plain rows (data/loaders.py); the policy's rules are specialized
+    on the model classes, so a decision on a row is made on this copy of it, never on
+    a stand-in that lacks some of its values.
     """
-
-    def __init__(self, oso: Oso, size: int = 2048) -> None:
-        self.oso = oso
-        self.size = size
-        self._statements: OrderedDict[tuple[object, ...], Select[Any]] = OrderedDict()
-
-    def get(self, viewer: Viewer, action: str, model: type[m.Base]) -> Select[Any]:
-        key = (action, model, viewer.policy_facts())
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = self.oso.authorized_query(viewer, action, model)
-            self._statements[key] = statement
-            if len(self._statements) > self.size:
-                self._statements.popitem(last=False)
-        else:
-            self._statements.move_to_end(key)
-        return statement
+    if isinstance(row, model):
+        return row
+    return model(**dict(row._mapping))
 
 
 class Gate:
     """The policy's answers for one viewer (one request)."""
 
-    def __init__(self, oso: Oso, viewer: Viewer, cache: StatementCache | None = None) -> None:
+    def __init__(self, oso: Oso, viewer: Viewer, cache: Policy | None = None) -> None:
+        # Kept for the rules asked directly (schema/reports.py); everything else goes
+        # through `policy`.
         self.oso = oso
         self.viewer = viewer
-        self.cache = cache or StatementCache(oso)
-        self._event_rules: dict[tuple[str, str], bool] = {}
+        self.actor = Actor.of(viewer)
+        self.policy: Policy = cache if cache is not None else OsoPolicy(oso)
+        self._decisions: dict[tuple[object, ...], Any] = {}
 
     def query(self, action: str, model: type[m.Base]) -> Select[Any]:
         """The rows of `model` the viewer may `action`, as a statement (data filtering)."""
-        return self.cache.get(self.viewer, action, model)
+        return self.policy.scope(self.actor, action, model)
 
     @cached_property
     def scopes(self) -> Scopes:
@@ -63,36 +56,57 @@ class Gate:
             customer_numbers=self.query("read", m.CustomerNumber),
         )
 
-    # Field rules depend on the viewer alone (DOMAIN.md: REPORTER), so they are asked
-    # once per request with a blank customer rather than once per customer.
-    @cached_property
-    def readable_customer_fields(self) -> frozenset[str]:
-        return frozenset(self.oso.authorized_fields(self.viewer, "read", m.Customer()))
+    # -- fields of a customer ---------------------------------------------------------
 
-    @cached_property
-    def searchable_customer_fields(self) -> frozenset[str]:
-        return frozenset(self.oso.authorized_fields(self.viewer, "search", m.Customer()))
+    def _customer_fields(self, action: str, customer: Any) -> frozenset[str]:
+        """The identity fields the viewer may `action` on `customer`.
 
-    def can_read_field(self, field: str) -> bool:
-        return field in self.readable_customer_fields
+        The field rule is evaluated with the customer unknown to learn which of its
+        columns it reads. Today it reads none (REPORTER depends on the viewer alone),
+        so one answer serves the request. Should it read some, the answer is decided
+        on the real row, once per distinct value of those columns; with no row to
+        decide on, the question fails rather than guess.
+        """
+        reads = self.policy.field_rule_reads(self.actor, action, m.Customer)
+        if not reads:
+            return self.policy.readable_fields(self.actor, action, m.Customer)
+        if customer is None:
+            raise PolicyError(f"the {action} field rule reads {reads} of the customer")
+        key = ("fields", action, tuple(getattr(customer, f) for f in reads))
+        found: frozenset[str] | None = self._decisions.get(key)
+        if found is None:
+            found = self.policy.readable_fields(
+                self.actor, action, real_row(m.Customer, customer)
+            )
+            self._decisions[key] = found
+        return found
+
+    def can_read_field(self, field: str, customer: Any = None) -> bool:
+        return field in self._customer_fields("read", customer)
 
     def can_search_by(self, field: str) -> bool:
-        return field in self.searchable_customer_fields
+        # A search is not about one customer: a rule that read the customer fails here.
+        return field in self._customer_fields("search", None)
+
+    # -- single rows ------------------------------------------------------------------
 
     def is_allowed(self, action: str, resource: object) -> bool:
-        return bool(self.oso.is_allowed(self.viewer, action, resource))
+        return self.policy.allows(self.actor, action, resource)
 
-    def may_change_events_of(self, action: str, provider_id: str) -> bool:
-        """`action` ("edit", "delete") on events recorded by `provider_id`.
+    def may_change_event(self, action: str, event: Any) -> bool:
+        """`action` ("edit", "delete") on this event, decided on the real row.
 
-        Asked of a stand-in event that carries only the provider, once per provider
-        and request: a page of events asks it thousands of times. Should the rule ever
-        read another field of the event, the stand-in has None there and the answer
-        is a refusal, never a wrong permission.
+        A page of events asks thousands of times. The rule is evaluated once with the
+        event unknown to learn which columns it reads (today: the provider); events
+        equal on those get equal answers, so the policy is asked once per distinct
+        value, each time on a real event of that value.
         """
-        key = (action, provider_id)
-        allowed = self._event_rules.get(key)
+        reads = self.policy.fields_read(self.actor, action, m.Event)
+        key = ("event", action, tuple(getattr(event, f) for f in reads))
+        allowed: bool | None = self._decisions.get(key)
         if allowed is None:
-            allowed = self.is_allowed(action, m.Event(provider_id=provider_id))
-            self._event_rules[key] = allowed
+            allowed = self.policy.decision(
+                self.actor, action, m.Event, key[2], lambda: real_row(m.Event, event)
+            )
+            self._decisions[key] = allowed
         return allowed

@@ -1,12 +1,28 @@
-"""Oso set-up: register the classes the policy speaks of and load `polar/` in one call."""
+"""The Oso engine: register the classes the policy speaks of, load the packaged policy,
+and answer `interface.Policy`'s questions. The one module (with adapter.py) that knows
+the engine: replacing Oso replaces these two.
+
+The policy sources are package data, `voucher_graph/policies/polar/*.polar`, read with
+importlib.resources: an installed wheel carries them, whatever the working directory.
+"""
 
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
 
 from oso import Oso
-from polar.data_filtering import Relation
+from polar import Variable
+from polar.data import DataFilter
+from polar.data_filtering import Relation, serialize_types
+from polar.exceptions import PolarRuntimeError
+from polar.expression import Expression, Pattern
+from polar.ffi import PolarSource
+from sqlalchemy import Select
 
 from ..data.models import (
     Customer,
@@ -16,10 +32,25 @@ from ..data.models import (
     PurchasingPower,
     Reservation,
 )
-from ..data.viewer import Grant, Viewer
+from ..data.viewer import Grant
 from .adapter import SqlFilterAdapter
+from .interface import Actor, PolicyError
 
-POLAR_DIR = Path(__file__).resolve().parents[3] / "polar"
+POLICY_PACKAGE = "voucher_graph.policies"
+POLICY_DIRECTORY = "polar"
+
+# Every rule the code queries, with its arity: a policy without one of them refuses to
+# load (an undefined rule would otherwise fail only at the first request that asks).
+QUERIED_RULES: Mapping[str, int] = {
+    "allow": 3,  # is_allowed, authorized statements (data filtering)
+    "allow_field": 4,  # readable and searchable identity fields
+    "may_read_report": 3,  # schema/reports.py
+    # Explaining access (policies/explain.py): each branch of sees_customer by name.
+    "provider_event": 2,
+    "provider_reservation": 2,
+    "manages_by_team": 3,
+    "manages_as_admin": 2,
+}
 
 
 # A table reached on a second path needs a second Polar class: Oso's filters name
@@ -51,6 +82,7 @@ _EVENT_FIELDS = {
     "provider_id": str,
     "deleted": bool,
     "service_date": datetime.date,
+    "status": str,
 }
 _RESERVATION_FIELDS = {
     "id": str,
@@ -76,13 +108,27 @@ _PURCHASING_POWER_FIELDS = {
 }
 
 
-def create_oso(polar_dir: Path = POLAR_DIR) -> Oso:
-    """An Oso with every policy class registered and every `.polar` file loaded."""
-    oso = Oso()
+def policy_sources() -> list[PolarSource]:
+    """The packaged `.polar` files, in name order."""
+    directory: Traversable = resources.files(POLICY_PACKAGE) / POLICY_DIRECTORY
+    files = sorted(
+        (entry for entry in directory.iterdir() if entry.name.endswith(".polar")),
+        key=lambda entry: entry.name,
+    )
+    if not files:
+        raise PolicyError(f"no policy files in {POLICY_PACKAGE}/{POLICY_DIRECTORY}")
+    return [
+        PolarSource(entry.read_text(encoding="utf-8"), f"{POLICY_DIRECTORY}/{entry.name}")
+        for entry in files
+    ]
+
+
+def _register(oso: Oso) -> None:
     # Polar compares dates in the 3-year rule; field types must be registered classes.
     oso.register_class(datetime.date, name="Date")
     oso.register_class(Grant)
-    oso.register_class(Viewer)
+    # The policy's actor is the frozen `Actor`, under the name the rules use.
+    oso.register_class(Actor, name="Viewer")
     oso.register_class(
         Customer,
         fields={
@@ -138,5 +184,214 @@ def create_oso(polar_dir: Path = POLAR_DIR) -> Oso:
             }
         )
     )
-    oso.load_files(sorted(polar_dir.glob("*.polar")))
+
+
+def check_rules(oso: Oso, rules: Mapping[str, int] = QUERIED_RULES) -> None:
+    """Refuse a policy that lacks a rule the code queries (PolicyError names them)."""
+    missing = []
+    for name, arity in rules.items():
+        # Asked with every argument unknown: Polar refuses an undefined rule before
+        # evaluating anything; a defined one yields (or not) a first partial answer.
+        query = oso.query_rule(
+            name, *(Variable(f"_{n}") for n in range(arity)), accept_expression=True
+        )
+        try:
+            next(query, None)
+        except PolarRuntimeError as error:
+            if "Query for undefined rule" in str(error):
+                missing.append(f"{name}/{arity}")
+    if missing:
+        raise PolicyError(
+            "the policy lacks rules the code queries: " + ", ".join(missing)
+            + f" (looked in the package data {POLICY_PACKAGE}/{POLICY_DIRECTORY})"
+        )
+
+
+def create_oso(sources: Iterable[PolarSource] | None = None) -> Oso:
+    """An Oso with every policy class registered and the packaged policy loaded.
+
+    `sources` replaces the packaged policy (tests load variants of it). Raises
+    PolicyError when a rule the code queries is missing.
+    """
+    oso = Oso()
+    _register(oso)
+    # Polar loads all sources in one call (a second load is refused); `load_files`
+    # wants paths on disk, which package data inside a zip or wheel need not have.
+    oso._load_sources(list(policy_sources() if sources is None else sources))
+    check_rules(oso)
     return oso
+
+
+def _resource_constraint(variable: Variable, class_name: str) -> Expression:
+    return Expression("And", [Expression("Isa", [variable, Pattern(class_name, {})])])
+
+
+def _dot_fields(term: Any, found: set[str]) -> None:
+    """The attributes looked up on the unknown resource in a partial result."""
+    if isinstance(term, Expression):
+        if term.operator == "Dot" and isinstance(term.args[0], Variable):
+            found.add(str(term.args[1]))
+        for arg in term.args:
+            _dot_fields(arg, found)
+    elif isinstance(term, list | tuple):
+        for item in term:
+            _dot_fields(item, found)
+
+
+class OsoPolicy:
+    """`interface.Policy` on Oso, with the authorized statements cached.
+
+    Building a statement runs Polar's partial evaluation (about 5 ms each). Its result
+    depends only on the actor, which holds exactly the facts the policy may read (a
+    frozen `Actor`), and SQLAlchemy statements are immutable: actors with equal facts
+    share them.
+    """
+
+    def __init__(self, oso: Oso, size: int = 2048) -> None:
+        self.oso = oso
+        self.size = size
+        self._statements: OrderedDict[tuple[object, ...], Select[Any]] = OrderedDict()
+        self._decisions: OrderedDict[tuple[object, ...], bool] = OrderedDict()
+
+    def _cached(self, key: tuple[object, ...], build: Any) -> Any:
+        found = self._statements.get(key)
+        if found is None:
+            found = build()
+            self._statements[key] = found
+            if len(self._statements) > self.size:
+                self._statements.popitem(last=False)
+        else:
+            self._statements.move_to_end(key)
+        return found
+
+    def scope(self, actor: Actor, action: str, model: type[Any]) -> Select[Any]:
+        return self._cached(  # type: ignore[no-any-return]
+            ("scope", action, model, actor),
+            lambda: self.oso.authorized_query(actor, action, model),
+        )
+
+    def rule_scope(self, rule: str, args: tuple[object, ...], model: type[Any]) -> Select[Any]:
+        """The rows of `model` for which `rule(*args, row)` holds, as one statement.
+
+        `args` must hold the actor (or be built from it): it is part of the cache key.
+        """
+
+        def build() -> Select[Any]:
+            resource = Variable("resource")
+            class_name = self.oso.host.types[model].name
+            query = self.oso.query_rule(
+                rule,
+                *args,
+                resource,
+                bindings={"resource": _resource_constraint(resource, class_name)},
+                accept_expression=True,
+            )
+            results = [
+                {"bindings": {k: self.oso.host.to_polar(v)}}
+                for result in query
+                for k, v in result["bindings"].items()
+            ]
+            types = serialize_types(self.oso.host.distinct_user_types(), self.oso.host.types)
+            plan = self.oso.ffi_polar.build_data_filter(types, results, "resource", class_name)
+            return self.oso.host.adapter.build_query(  # type: ignore[no-any-return]
+                DataFilter.parse(self.oso, plan)
+            )
+
+        return self._cached(("rule", rule, args, model), build)  # type: ignore[no-any-return]
+
+    def allows(self, actor: Actor, action: str, resource: object) -> bool:
+        return bool(self.oso.is_allowed(actor, action, resource))
+
+    def decision(
+        self,
+        actor: Actor,
+        action: str,
+        model: type[Any],
+        values: tuple[object, ...],
+        row: Callable[[], object],
+    ) -> bool:
+        # The answer depends on the actor (exactly the facts it holds) and on the row's
+        # `fields_read` columns only (a rule reaching any further raises there), so
+        # rows equal on those get equal answers, in this request and in later ones:
+        # a page of events asks the engine a few times, not once per event per request.
+        key = (action, model, actor, values)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = self.allows(actor, action, row())
+            if len(self._decisions) > self.size:
+                self._decisions.popitem(last=False)
+        return found
+
+    def _partial_fields(
+        self, rule: str, args: tuple[object, ...], model: type[Any], extra: int = 0
+    ) -> tuple[str, ...]:
+        resource = Variable("resource")
+        class_name = self.oso.host.types[model].name
+        query = self.oso.query_rule(
+            rule,
+            *args,
+            resource,
+            *(Variable(f"_extra{n}") for n in range(extra)),
+            bindings={"resource": _resource_constraint(resource, class_name)},
+            accept_expression=True,
+        )
+        found: set[str] = set()
+        for result in query:
+            _dot_fields(result["bindings"].get("resource"), found)
+        columns = set(model.__table__.columns.keys())
+        unknown = found - columns
+        if unknown:
+            # A relation (event.purchasing_power.x) would need more than the row: no
+            # decision on a partial row; the rule must be asked as a statement instead.
+            raise PolicyError(
+                f"{rule} reads {sorted(unknown)} of a {class_name}, which is not a column"
+            )
+        return tuple(sorted(found))
+
+    def fields_read(self, actor: Actor, action: str, model: type[Any]) -> tuple[str, ...]:
+        return self._cached(  # type: ignore[no-any-return]
+            ("reads", action, model, actor),
+            lambda: self._partial_fields("allow", (actor, action), model),
+        )
+
+    def field_rule_reads(self, actor: Actor, action: str, model: type[Any]) -> tuple[str, ...]:
+        return self._cached(  # type: ignore[no-any-return]
+            ("field-reads", action, model, actor),
+            lambda: self._partial_fields("allow_field", (actor, action), model, extra=1),
+        )
+
+    def readable_fields(self, actor: Actor, action: str, resource: object) -> frozenset[str]:
+        if isinstance(resource, type):
+            # A model, not a row: only when the field rule reads nothing of the resource
+            # (the caller checks with field_rule_reads); any row would answer alike.
+            model = resource
+            return self._cached(  # type: ignore[no-any-return]
+                ("fields", action, model, actor),
+                lambda: self._fields_of_unknown(actor, action, model),
+            )
+        return frozenset(self.oso.authorized_fields(actor, action, resource))
+
+    def _fields_of_unknown(self, actor: Actor, action: str, model: type[Any]) -> frozenset[str]:
+        resource = Variable("resource")
+        field = Variable("field")
+        class_name = self.oso.host.types[model].name
+        query = self.oso.query_rule(
+            "allow_field",
+            actor,
+            action,
+            resource,
+            field,
+            bindings={"resource": _resource_constraint(resource, class_name)},
+            accept_expression=True,
+        )
+        fields: set[str] = set()
+        for result in query:
+            value = result["bindings"].get("field")
+            if not isinstance(value, str):
+                raise PolicyError(f"allow_field for {action} names no single field: {value!r}")
+            fields.add(value)
+        return frozenset(fields)
+
+    def holds(self, rule: str, *args: object) -> bool:
+        """Whether `rule(*args)` holds (rules the code asks, not data-filters)."""
+        return bool(self.oso.query_rule_once(rule, *args))

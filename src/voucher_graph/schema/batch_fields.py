@@ -15,6 +15,7 @@ from typing import Any
 from ..data.loaders import EventsKey, ReservationsKey
 from ..domain.errors import BadInput
 from . import event_facts
+from .access import access_loader
 from .context import Context
 from .enums import EventStatus
 from .executor import BatchedField, Registry
@@ -72,6 +73,11 @@ async def _events(ctx: Context, customers: Sequence[Customer], args: Args) -> li
             events = [e for e in events if e.derived is not None and e.derived.status in wanted]
         result.append(events)
     return result
+
+
+async def _access(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
+    # The level's customers in one batch of the same loader as Customer.access.
+    return list(await access_loader(ctx).load_many([c.row.id for c in customers]))
 
 
 async def _services(ctx: Context, vouchers: Sequence[Any], _: Args) -> list[Any]:
@@ -153,6 +159,7 @@ REGISTRY = Registry(
         ("Customer", "balancePurchasingPowers"): _b(_balance_vouchers),
         ("Customer", "reservations"): _b(_reservations),
         ("Customer", "events"): _b(_events),
+        ("Customer", "access"): _b(_access),
         ("PurchasingPower", "service"): _b(_services),
         ("PurchasingPower", "contents"): _b(_voucher_contents),
         ("BalancePurchasingPower", "service"): _b(_services),

@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from .access import AccessQuery
 from .audit import AuditQuery
 from .batch_fields import REGISTRY
 from .executor import executor_for
@@ -21,7 +22,7 @@ from .reports import ReportsQuery
 from .scalars import SCALAR_MAP
 
 # Root types are composed from one class per domain module; a module adds its class here.
-QUERY_PARTS: tuple[type, ...] = (Query, ReportsQuery, AuditQuery)
+QUERY_PARTS: tuple[type, ...] = (Query, ReportsQuery, AuditQuery, AccessQuery)
 MUTATION_PARTS: tuple[type, ...] = (Mutation,)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
+from aiodataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from ..data.engine import Session
@@ -15,6 +17,9 @@ from ..domain.amounts import Amounts, EventFacts
 from ..domain.errors import Forbidden
 from ..policies.gate import Gate
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from .access import AccessReason
 
 
 @dataclass
@@ -39,13 +44,15 @@ class Context:
     # "query" or "mutation", set when execution starts (schema/limits.py); app.py retries
     # a failed access-log commit of a query only.
     operation_type: str | None = None
+    # Customer.access for every customer of the response in one batch (schema/access.py).
+    access_loader: DataLoader[str, list[AccessReason]] | None = None
 
     def disclose(self, customer_id: str, field_name: str) -> None:
         self.disclosed[customer_id].add(field_name)
 
     def acting_provider(self, refusal: str) -> str:
         """The viewer's provider, once the policy has admitted the viewer to an action
-        that only provider users are admitted to (polar/ states who).
+        that only provider users are admitted to (policies/polar/ states who).
 
         The policy is the one place of that rule; this only gives the type checker the
         provider id, and fails closed (FORBIDDEN, `refusal`) should the rule change."""

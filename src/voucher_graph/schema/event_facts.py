@@ -109,7 +109,7 @@ async def derive_events(ctx: Context, events: Sequence[m.Event]) -> list[Derived
     vouchers = await ctx.loaders.vouchers(e.purchasing_power_id for e in events)
     dates_by_organizer = await ctx.loaders.settlement_dates_by_organizer()
     today = ctx.today
-    may_change = ctx.gate.may_change_events_of
+    may_change = ctx.gate.may_change_event
     derived: list[DerivedEvent] = []
     for event in events:
         pp = vouchers[event.purchasing_power_id]
@@ -123,9 +123,8 @@ async def derive_events(ctx: Context, events: Sequence[m.Event]) -> list[Derived
                 status=reported_status(status, day, today),
                 settlement_date=day,
                 amounts=_amounts_of_loaded(ctx, pp)[event.id],
-                editable=may_change("edit", event.provider_id) and is_editable(status, day, today),
-                deletable=may_change("delete", event.provider_id)
-                and is_deletable(status, day, today),
+                editable=may_change("edit", event) and is_editable(status, day, today),
+                deletable=may_change("delete", event) and is_deletable(status, day, today),
             )
         )
     return derived

@@ -59,7 +59,7 @@ class SettlementReport:
 
 
 def _may_read(ctx: Context, report: str, organizer_id: str) -> bool:
-    rule = ctx.gate.oso.query_rule_once("may_read_report", ctx.viewer, report, organizer_id)
+    rule = ctx.gate.oso.query_rule_once("may_read_report", ctx.gate.actor, report, organizer_id)
     return bool(rule)
 
 

@@ -13,6 +13,7 @@ from ..data import models as m
 from ..data.loaders import EventsKey, ReservationsKey
 from ..domain.errors import BadInput, Forbidden
 from . import event_facts
+from .access import AccessReason, access_loader
 from .context import Info
 from .enums import EventStatus, Role, Unit
 
@@ -270,11 +271,12 @@ async def event_list(info: Info, rows: Sequence[m.Event]) -> list[Event]:
     return [Event(row=row, derived=d) for row, d in zip(rows, derived, strict=True)]
 
 
-def _identity(info: Info, customer_id: str, field: str, value: str) -> str:
-    """An identity field, if the policy lets the viewer read it; noted for the access log."""
-    if not info.context.gate.can_read_field(field):
+def _identity(info: Info, row: m.Customer, field: str, value: str) -> str:
+    """An identity field, if the policy lets the viewer read it of this customer (the
+    real row); noted for the access log."""
+    if not info.context.gate.can_read_field(field, row):
         raise Forbidden(f"{field} is not available to this role")
-    info.context.disclose(customer_id, field)
+    info.context.disclose(row.id, field)
     return value
 
 
@@ -290,15 +292,15 @@ class Customer:
 
     @strawberry.field(description="null, with a FORBIDDEN error, for a REPORTER.")
     def first_name(self, info: Info) -> str | None:
-        return _identity(info, self.row.id, "firstName", self.row.first_name)
+        return _identity(info, self.row, "firstName", self.row.first_name)
 
     @strawberry.field(description="null, with a FORBIDDEN error, for a REPORTER.")
     def last_name(self, info: Info) -> str | None:
-        return _identity(info, self.row.id, "lastName", self.row.last_name)
+        return _identity(info, self.row, "lastName", self.row.last_name)
 
     @strawberry.field(description="Henkilötunnus; null, with a FORBIDDEN error, for a REPORTER.")
     def ssn(self, info: Info) -> str | None:
-        return _identity(info, self.row.id, "ssn", self.row.ssn)
+        return _identity(info, self.row, "ssn", self.row.ssn)
 
     @strawberry.field(description="The viewer's provider's number for the customer.")
     async def customer_number(self, info: Info) -> str | None:
@@ -352,3 +354,8 @@ class Customer:
         from .statements import copay_statement
 
         return await copay_statement(info, self.row.id, str(service), from_, to)
+
+    @strawberry.field(description="Why the viewer sees this customer; never empty.")
+    async def access(self, info: Info) -> list[AccessReason]:
+        reasons: list[AccessReason] = await access_loader(info.context).load(self.row.id)
+        return reasons

@@ -8,16 +8,34 @@ resource Customer {
 has_permission(viewer: Viewer, "read", customer: Customer) if
   sees_customer(viewer, customer);
 
-# Rule A, read from the relation kept with every event write (provider_customers): the
-# viewer's provider has a non-deleted event inside the 3-year window on one of the
-# customer's purchasing powers (the latest such date is kept)...
+# Rule A on the rows themselves: a non-deleted event of the viewer's provider whose
+# service date is inside the 3-year window...
+provider_event(viewer: Viewer, event) if
+  viewer.provider_id != nil and
+  event.provider_id = viewer.provider_id and
+  event.deleted = false and
+  event.service_date >= viewer.window_start;
+# ...or a reservation of the viewer's provider whose end is empty or inside the window
+# (a future end counts). Explaining access names these rows (policies/explain.py).
+provider_reservation(viewer: Viewer, reservation) if
+  viewer.provider_id != nil and
+  reservation.provider_id = viewer.provider_id and
+  reservation.valid_to = nil;
+provider_reservation(viewer: Viewer, reservation) if
+  viewer.provider_id != nil and
+  reservation.provider_id = viewer.provider_id and
+  reservation.valid_to >= viewer.window_start;
+
+# Rule A for a customer, read from the relation kept with every event and reservation
+# write (provider_customers, data/access_relation.py): per provider and customer, the
+# latest date of the events and reservation ends above, so that a page of customers is
+# a primary-key range rather than a scan. It must hold exactly when one of the
+# customer's events or reservations qualifies above (tests/model/test_access.py).
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
   link in customer.provider_links and
   link.provider_id = viewer.provider_id and
   link.last_event_date >= viewer.window_start;
-# ...or a reservation on one of them whose end is empty or inside the window (a future
-# end counts).
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
   link in customer.provider_links and
