@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import text
 
@@ -28,6 +28,13 @@ async def customer_in_scope(
     """Whether the customer is among the rows of a policy statement over customers."""
     statement = customers_scope.where(m.Customer.id == customer_id)
     return (await session.scalars(statement)).first() is not None
+
+
+async def rows_of(
+    session: AsyncSession, statement: Executable, params: dict[str, Any]
+) -> Sequence[Any]:
+    """The rows of a statement built above this layer (the policy's explain statement)."""
+    return (await session.execute(statement, params)).all()
 
 
 async def users(session: AsyncSession) -> Sequence[m.User]:

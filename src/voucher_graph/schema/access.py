@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from aiodataloader import DataLoader
 
+from ..data import reads
 from ..data.viewer import load_candidate_holders
 from ..domain.errors import Forbidden, NotFound
 from ..policies import explain
@@ -83,7 +84,7 @@ async def _reasons(
     params: dict[str, Any] = {"explain_customer_ids": sorted(set(customer_ids))}
     if organizer_id is not None:
         params["explain_organizer_id"] = organizer_id
-    rows = (await ctx.session.execute(statement, params)).all()
+    rows = await reads.rows_of(ctx.session, statement, params)
     return explain.reasons_from_rows(rows)
 
 

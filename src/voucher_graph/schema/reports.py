@@ -59,8 +59,7 @@ class SettlementReport:
 
 
 def _may_read(ctx: Context, report: str, organizer_id: str) -> bool:
-    rule = ctx.gate.oso.query_rule_once("may_read_report", ctx.gate.actor, report, organizer_id)
-    return bool(rule)
+    return ctx.gate.may_read_report(report, organizer_id)
 
 
 async def settlement_report(
