@@ -18,9 +18,6 @@ from cross_web import HTTPException
 from graphql import ExecutionResult
 from opentelemetry.sdk.trace import TracerProvider
 from oso import Oso
-from sqlalchemy import insert, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,12 +27,21 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 
 from .auth import TokenError, user_id_from_header
-from .data import models as m
-from .data.engine import create_engine, session_factory
+from .data import access_log, reads
+from .data.engine import (
+    DatabaseError,
+    Engine,
+    Session,
+    SessionFactory,
+    count_statements_of,
+    create_engine,
+    session_factory,
+    statement_count,
+)
 from .data.loaders import Loaders
 from .data.viewer import load_viewer
 from .domain.dates import helsinki_today, window_start
-from .logging_setup import REQUEST_LOGGER, count_statements_of, statement_count
+from .logging_setup import REQUEST_LOGGER
 from .policies.gate import Gate, StatementCache
 from .policies.oso_setup import create_oso
 from .printing import print_route
@@ -59,8 +65,8 @@ class Services:
     """What every request shares: settings, engine, sessions, the loaded policy."""
 
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    engine: Engine
+    sessions: SessionFactory
     oso: Oso
     # Traces go here when OpenTelemetry is configured (web/telemetry.py); else None.
     tracer_provider: TracerProvider | None = None
@@ -75,7 +81,7 @@ class Services:
 
     async def open_context(
         self,
-        session: AsyncSession,
+        session: Session,
         user_id: str,
         *,
         request_id: str,
@@ -98,7 +104,8 @@ class Services:
             loaders=Loaders(session, gate.scopes, viewer.reference_generation),
             today=today,
             request_id=request_id,
-            extra={"root_path": root_path, "base_url": base_url},
+            root_path=root_path,
+            base_url=base_url,
         )
 
 
@@ -207,7 +214,7 @@ def _check_payload(body: bytes) -> tuple[dict[str, Any] | None, str]:
     return payload, ""
 
 
-class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
+class GraphQLEndpoint(GraphQL):
     """Strawberry's ASGI view, with authentication, a session per request, the
     access log written before the response leaves, and errors mapped to codes."""
 
@@ -339,7 +346,7 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
             request.state.vg_context = context
             request.state.vg_log = log
             try:
-                response = await self.run(request, context=context)  # type: ignore[call-overload]
+                response: Response = await self.run(request, context=context)  # type: ignore[call-overload]
             except HTTPException as exc:
                 return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
             finally:
@@ -378,14 +385,14 @@ class GraphQLEndpoint(GraphQL):  # type: ignore[type-arg]
         return None
 
 
-async def _log_and_commit(session: AsyncSession, context: Context) -> None:
+async def _log_and_commit(session: Session, context: Context) -> None:
     """Write the access log and commit, or raise (and then nothing may be sent)."""
     try:
         if context.disclosed:
             await write_access_log(session, context)
         await session.commit()
-    except SQLAlchemyError:
-        if context.extra.get("operation_type") != "query":
+    except DatabaseError:
+        if context.operation_type != "query":
             raise
         # When a field fails, graphql-core cancels its siblings, possibly mid-statement,
         # which invalidates the connection. A query changed nothing: start afresh.
@@ -396,22 +403,16 @@ async def _log_and_commit(session: AsyncSession, context: Context) -> None:
         await session.commit()
 
 
-async def write_access_log(session: AsyncSession, context: Context) -> None:
+async def write_access_log(session: Session, context: Context) -> None:
     """One statement for the whole response, however many customers it disclosed."""
-    at = datetime.now(UTC)
-    rows = [
-        {
-            "user_id": context.viewer.id,
-            "customer_id": customer_id,
-            "fields": sorted(fields),
-            "at": at,
-            "operation": context.operation_name,
-        }
-        for customer_id, fields in sorted(context.disclosed.items())
-    ]
-    # Core insert: one executemany, without the ORM's bulk-insert bookkeeping.
-    await session.execute(insert(m.AccessLogEntry.__table__), rows)  # type: ignore[arg-type]
-    metrics.observe_access_log(len(rows))
+    written = await access_log.insert_entries(
+        session,
+        user_id=context.viewer.id,
+        operation=context.operation_name,
+        at=datetime.now(UTC),
+        disclosed=context.disclosed,
+    )
+    metrics.observe_access_log(written)
 
 
 def tune_garbage_collector() -> None:
@@ -431,7 +432,7 @@ def tune_garbage_collector() -> None:
 def create_app(
     settings: Settings,
     *,
-    engine: AsyncEngine | None = None,
+    engine: Engine | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     engine = engine or create_engine(settings.database_url)
@@ -448,8 +449,7 @@ def create_app(
 
     async def health(_request: Request) -> Response:
         try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await reads.ping(engine)
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})

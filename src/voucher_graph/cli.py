@@ -235,11 +235,9 @@ async def _prepare(settings: Settings, *, demo: bool, host: str, port: int) -> N
             if not await has_data(session):
                 print("filling the demo database ...", file=sys.stderr)
                 await write_world(session, validate_world(demo_world(today)))
-            from sqlalchemy import select
+            from .data.reads import users as all_users
 
-            from .data.models import User
-
-            users = (await session.scalars(select(User).order_by(User.id))).all()
+            users = await all_users(session)
     finally:
         await engine.dispose()
     assert settings.jwt_secret is not None

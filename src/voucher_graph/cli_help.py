@@ -90,7 +90,7 @@ def write_manifest(folder: Path, output: Path | None) -> int:
     from .schema.build import build_schema
     from .web.trusted_documents import build_manifest
 
-    schema = build_schema()._schema  # type: ignore[attr-defined]
+    schema = build_schema()._schema
     manifest = build_manifest(folder, schema)
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     if output is None:

@@ -1,21 +1,15 @@
-"""Structured logs: JSON lines, one per request, and per-request SQL statement counts."""
+"""Structured logs: JSON lines, one per request (the per-request SQL statement count
+they carry is kept in data/engine.py, next to the tests' StatementCounter)."""
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import json
 import logging
 import re
 import sys
 import traceback
-import weakref
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 REQUEST_LOGGER = "voucher_graph.request"
 # SQLAlchemy puts bound parameters (which may be a hetu or a name) into exception text.
@@ -56,39 +50,6 @@ def configure_logging(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
-
-
-# The statement count of the request being served; DataLoader tasks copy the context,
-# so they add to the same box.
-_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "voucher_graph_statements", default=None
-)
-_counted_engines: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def _on_execute(*_args: Any) -> None:
-    box = _statements.get()
-    if box is not None:
-        box[0] += 1
-
-
-def count_statements_of(engine: AsyncEngine) -> None:
-    """Count `engine`'s statements per request (once per engine, however many apps)."""
-    if engine.sync_engine in _counted_engines:
-        return
-    event.listen(engine.sync_engine, "before_cursor_execute", _on_execute)
-    _counted_engines.add(engine.sync_engine)
-
-
-@contextlib.contextmanager
-def statement_count() -> Iterator[list[int]]:
-    """A box whose [0] counts the statements run inside the block (this task and its children)."""
-    box = [0]
-    token = _statements.set(box)
-    try:
-        yield box
-    finally:
-        _statements.reset(token)
 
 
 def uvicorn_log_config(level: str = "info") -> dict[str, Any]:

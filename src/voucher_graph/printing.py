@@ -16,23 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from .data import reports as report_data
+from .data.engine import Session
 from .domain.errors import DomainError
 from .domain.money import format_decimal
+from .print_links import PrintLinkError, print_link_operation, read_print_token
 from .schema.context import Context
-from .schema.statements import (
-    PRINT_PATH,
-    PrintLinkError,
-    StatementData,
-    compute_statement,
-    print_link_operation,
-    read_print_token,
-)
+from .schema.statements import PRINT_PATH, StatementData, compute_statement
 
 logger = logging.getLogger("voucher_graph.printing")
 
@@ -152,7 +146,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-RecordAccess = Callable[[AsyncSession, Context], Awaitable[None]]
+RecordAccess = Callable[[Session, Context], Awaitable[None]]
 
 
 def language(value: str | None) -> str:

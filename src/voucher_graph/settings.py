@@ -59,7 +59,8 @@ class Limits:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_DATABASE_PATH}"
-    jwt_secret: str | None = None
+    # Kept out of repr: settings may end up in a log line or a traceback.
+    jwt_secret: str | None = field(default=None, repr=False)
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     today: date | None = None  # fixed "today"; None means today in Europe/Helsinki
@@ -95,8 +96,8 @@ class Settings:
             jwt_issuer=env.get("VOUCHER_GRAPH_JWT_ISSUER") or None,
             jwt_audience=env.get("VOUCHER_GRAPH_JWT_AUDIENCE") or None,
             today=today,
-            graphiql=_flag(env.get("VOUCHER_GRAPH_GRAPHIQL"), True),
-            introspection=_flag(env.get("VOUCHER_GRAPH_INTROSPECTION"), True),
+            graphiql=_flag(env, "VOUCHER_GRAPH_GRAPHIQL", True),
+            introspection=_flag(env, "VOUCHER_GRAPH_INTROSPECTION", True),
             print_url_ttl_seconds=_seconds(
                 env, "VOUCHER_GRAPH_PRINT_URL_TTL_SECONDS", cls.print_url_ttl_seconds
             ),
@@ -123,10 +124,21 @@ class Settings:
             )
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no setting; anything else is refused, so that a typo ("ture") cannot
+    silently turn a feature off."""
+    value = (env.get(name) or "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be one of 1/0, true/false, yes/no, on/off")
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
@@ -137,6 +149,8 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
     if re.fullmatch("[0-9]{1,9}", text) is None or int(text) == 0:
         raise SettingsError(f"{name} must be a positive whole number of seconds")
     return int(text)
+
+
 def parse_origins(value: str) -> tuple[str, ...]:
     """VOUCHER_GRAPH_CORS_ORIGINS: comma-separated `scheme://host[:port]`, nothing else."""
     origins = []
@@ -146,8 +160,10 @@ def parse_origins(value: str) -> tuple[str, ...]:
         parts = urlsplit(item)
         # A browser's Origin header has no path, query or trailing slash: such an entry
         # would never match, so it is refused rather than silently ignored.
-        if parts.scheme not in ("http", "https") or not parts.hostname or item != (
-            f"{parts.scheme}://{parts.netloc}"
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or item != (f"{parts.scheme}://{parts.netloc}")
         ):
             raise SettingsError(
                 f"VOUCHER_GRAPH_CORS_ORIGINS: {item!r} is not an origin like https://app.example"

@@ -104,6 +104,8 @@ def me(port: int, token: str) -> Any:
 def stop(process: subprocess.Popen[str]) -> None:
     process.terminate()
     process.wait(timeout=20)
+    if process.stdout is not None:
+        process.stdout.close()  # else a ResourceWarning, an error under filterwarnings
 
 
 def test_demo_tokens_survive_a_restart_and_a_busy_port_prints_none(tmp_path: Path) -> None:

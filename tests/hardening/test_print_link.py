@@ -12,7 +12,7 @@ from support import SECRET, TODAY, Api
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory
-from voucher_graph.schema.statements import PrintClaims, sign_print_token
+from voucher_graph.print_links import PrintClaims, sign_print_token
 from voucher_graph.settings import Settings
 
 # c2 is seen by u1 (RECORDER of p1) through its reservation on pp4 (service s3).

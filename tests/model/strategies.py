@@ -12,9 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
-from reference import window_start
+from reference import hetu, window_start
 
-from voucher_graph.domain.hetu import make_hetu
 from voucher_graph.world.validate import validate_world
 
 # 29 Feb twice: its window starts on 28 Feb, the rule most easily got wrong.
@@ -154,7 +153,7 @@ def worlds(draw: st.DrawFn) -> tuple[dict[str, Any], date]:
                 "id": ident,
                 "firstName": draw(st.sampled_from(NAMES)),
                 "lastName": draw(st.sampled_from(NAMES)),
-                "ssn": make_hetu(born, 2 + n),  # distinct individual numbers: distinct codes
+                "ssn": hetu(born, 2 + n),  # distinct individual numbers: distinct codes
             }
         )
     numbered = draw(
@@ -377,7 +376,7 @@ def boundary_world(today: date) -> tuple[dict[str, Any], date]:
                 "id": ident,
                 "firstName": "Anna",
                 "lastName": last,
-                "ssn": make_hetu(date(1950 + n, 1, 1), 2 + n),
+                "ssn": hetu(date(1950 + n, 1, 1), 2 + n),
             }
             for n, (ident, last) in enumerate(
                 (

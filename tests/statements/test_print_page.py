@@ -16,7 +16,7 @@ from support import SECRET, TODAY, Api
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory
-from voucher_graph.schema.statements import PrintClaims, sign_print_token
+from voucher_graph.print_links import PrintClaims, sign_print_token
 from voucher_graph.settings import Settings
 
 STATEMENT = """

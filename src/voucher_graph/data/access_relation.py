@@ -36,7 +36,7 @@ def _facts(provider_id: Any = None, customer_id: Any = None) -> dict[str, Any]:
     events = select(func.max(m.Event.service_date)).where(
         m.Event.provider_id == provider_id,
         m.Event.customer_id == customer_id,
-        m.Event.deleted.is_(False),
+        m.EVENT_NOT_DELETED,
     )
     reservations = (m.Reservation.provider_id == provider_id) & (
         m.Reservation.customer_id == customer_id
@@ -65,7 +65,7 @@ async def derive_provider_customers(session: AsyncSession) -> int:
         m.Event.service_date.label("event_date"),
         literal(0, Integer).label("open"),
         cast(null(), Date).label("reservation_end"),
-    ).where(m.Event.deleted.is_(False))
+    ).where(m.EVENT_NOT_DELETED)
     reservation_part = select(
         m.Reservation.provider_id,
         m.Reservation.customer_id,

@@ -149,7 +149,7 @@ async def other_events_units(
     statement = select(m.Event.units, m.Event.status).where(
         m.Event.purchasing_power_id == pp_id,
         m.Event.content_id == content_id,
-        m.Event.deleted.is_(False),
+        m.EVENT_NOT_DELETED,
     )
     if excluding is not None:
         statement = statement.where(m.Event.id != excluding)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Executable, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -253,6 +257,39 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, class_=ShieldedSession)
 
 
+# The statement count of the request being served; DataLoader tasks copy the context,
+# so they add to the same box.
+_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "voucher_graph_statements", default=None
+)
+_counted_engines: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _on_execute(*_args: Any) -> None:
+    box = _statements.get()
+    if box is not None:
+        box[0] += 1
+
+
+def count_statements_of(engine: AsyncEngine) -> None:
+    """Count `engine`'s statements per request (once per engine, however many apps)."""
+    if engine.sync_engine in _counted_engines:
+        return
+    event.listen(engine.sync_engine, "before_cursor_execute", _on_execute)
+    _counted_engines.add(engine.sync_engine)
+
+
+@contextlib.contextmanager
+def statement_count() -> Iterator[list[int]]:
+    """A box whose [0] counts the statements run inside the block (this task and its children)."""
+    box = [0]
+    token = _statements.set(box)
+    try:
+        yield box
+    finally:
+        _statements.reset(token)
+
+
 class StatementCounter:
     """Counts the SQL statements an engine runs, for logs, benchmarks and tests."""
 
@@ -270,3 +307,11 @@ class StatementCounter:
     def reset(self) -> None:
         self.count = 0
         self.statements.clear()
+
+
+# The names the layers above use for the database's handles, so that they need not
+# import sqlalchemy themselves (pyproject: "SQL only in data").
+Engine = AsyncEngine
+Session = AsyncSession
+SessionFactory = async_sessionmaker[AsyncSession]
+DatabaseError = SQLAlchemyError

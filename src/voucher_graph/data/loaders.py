@@ -140,7 +140,7 @@ VOUCHER_EVENTS = _columns(
             in_ids(m.Event.purchasing_power_id, "pp_ids"),
             in_ids(m.Event.customer_id, "customer_ids"),
         ),
-        m.Event.deleted.is_(False),
+        m.EVENT_NOT_DELETED,
     ),
 )
 TABLES: dict[type[Any], Select[Any]] = {

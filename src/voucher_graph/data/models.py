@@ -233,6 +233,12 @@ class Event(Base):
     )
 
 
+# DOMAIN.md: a deleted event is hidden from everyone; its row stays for audit. The policy
+# says so for authorized reads (policies/polar/events.polar); every other statement over
+# events says it with this one expression.
+EVENT_NOT_DELETED = Event.deleted.is_(False)
+
+
 class ProviderCustomer(Base):
     """Rule A's facts for one provider and customer, kept with every event write.
 

@@ -9,11 +9,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.amounts import COUNTING
+from ..domain.settlement import SETTLEABLE
 from . import models as m
 
 _COUNTING = sorted(status.value for status in COUNTING)
-# Only these workflow statuses can be reported SETTLED (CREDITED and REJECTED never are).
-_SETTLEABLE = ("APPROVED", "RECORDED")
+_SETTLEABLE = sorted(status.value for status in SETTLEABLE)
 
 
 async def statement_events(
@@ -37,7 +37,7 @@ async def statement_events(
         m.Event.service_date >= from_date,
         m.Event.service_date <= to_date,
         m.Event.status.in_(_COUNTING),
-        m.Event.deleted.is_(False),
+        m.EVENT_NOT_DELETED,
     )
     rows = list((await session.scalars(statement)).all())
     rows.sort(key=lambda e: (e.service_date, e.id))
@@ -55,6 +55,7 @@ async def settlement_candidates(
     """The provider's settleable events of the organizer that became settleable in
     (after, until]: a superset of those settled on `until`; the caller applies the
     domain rule to each. Narrowing here keeps the report independent of history size."""
+    # domain.settlement.settleable_on, in SQL.
     settleable_on = func.coalesce(m.Event.approved_on, m.Event.recorded_on)
     statement = (
         select(m.Event)
@@ -62,7 +63,7 @@ async def settlement_candidates(
         .where(
             m.Event.provider_id == provider_id,
             m.PurchasingPower.organizer_id == organizer_id,
-            m.Event.deleted.is_(False),
+            m.EVENT_NOT_DELETED,
             m.Event.status.in_(_SETTLEABLE),
             settleable_on <= until,
         )

@@ -10,10 +10,18 @@ SETTLED = "SETTLED"
 
 # Statuses that have no settlement date: not yet settleable, or never.
 _UNSETTLEABLE = frozenset({WorkflowStatus.UNDER_REVIEW, WorkflowStatus.REJECTED})
-_SETTLEABLE = frozenset({WorkflowStatus.RECORDED, WorkflowStatus.APPROVED})
+# The statuses that get a settlement date and are then reported SETTLED; data/ builds its
+# SQL filter from this set.
+SETTLEABLE = frozenset({WorkflowStatus.RECORDED, WorkflowStatus.APPROVED})
 _DELETABLE = frozenset(
     {WorkflowStatus.RECORDED, WorkflowStatus.UNDER_REVIEW, WorkflowStatus.APPROVED}
 )
+
+
+def settleable_on(recorded_on: date, approved_on: date | None) -> date:
+    """The day an event became settleable: its approval day when it went through review,
+    else its recording day (data/reports.py says the same in SQL, as a coalesce)."""
+    return approved_on if approved_on is not None else recorded_on
 
 
 def settlement_date(
@@ -31,9 +39,8 @@ def settlement_date(
     """
     if workflow_status(status) in _UNSETTLEABLE:
         return None
-    settleable_on = approved_on if approved_on is not None else recorded_on
     ordered = sorted(settlement_dates)
-    index = bisect_left(ordered, settleable_on)
+    index = bisect_left(ordered, settleable_on(recorded_on, approved_on))
     return ordered[index] if index < len(ordered) else None
 
 
@@ -45,7 +52,7 @@ def is_past(settlement_day: date | None, today: date) -> bool:
 def reported_status(status: str, settlement_day: date | None, today: date) -> str:
     """The status the API reports: SETTLED for RECORDED or APPROVED once past the date."""
     workflow = workflow_status(status)
-    if workflow in _SETTLEABLE and is_past(settlement_day, today):
+    if workflow in SETTLEABLE and is_past(settlement_day, today):
         return SETTLED
     return workflow.value
 

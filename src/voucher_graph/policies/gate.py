@@ -34,9 +34,8 @@ class Gate:
     """The policy's answers for one viewer (one request)."""
 
     def __init__(self, oso: Oso, viewer: Viewer, cache: Policy | None = None) -> None:
-        # Kept for the rules asked directly (schema/reports.py); everything else goes
-        # through `policy`.
-        self.oso = oso
+        # Every question goes through `policy` (interface.Policy); the engine itself
+        # is only handed to it.
         self.viewer = viewer
         self.actor = Actor.of(viewer)
         self.policy: Policy = cache if cache is not None else OsoPolicy(oso)
@@ -92,6 +91,10 @@ class Gate:
 
     def is_allowed(self, action: str, resource: object) -> bool:
         return self.policy.allows(self.actor, action, resource)
+
+    def may_read_report(self, report: str, organizer_id: str) -> bool:
+        """The policy's `may_read_report` rule: a report of an organizer's data."""
+        return self.policy.holds("may_read_report", self.actor, report, organizer_id)
 
     def may_change_event(self, action: str, event: Any) -> bool:
         """`action` ("edit", "delete") on this event, decided on the real row.

@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from aiodataloader import DataLoader
 
+from ..data import reads
 from ..data.viewer import load_candidate_holders
 from ..domain.errors import Forbidden, NotFound
 from ..policies import explain
@@ -83,7 +84,7 @@ async def _reasons(
     params: dict[str, Any] = {"explain_customer_ids": sorted(set(customer_ids))}
     if organizer_id is not None:
         params["explain_organizer_id"] = organizer_id
-    rows = (await ctx.session.execute(statement, params)).all()
+    rows = await reads.rows_of(ctx.session, statement, params)
     return explain.reasons_from_rows(rows)
 
 
@@ -95,15 +96,15 @@ async def access_of(ctx: Context, customer_ids: Sequence[str]) -> list[list[Acce
     return [[AccessReason.of(r) for r in found.get((0, c), [])] for c in customer_ids]
 
 
-def access_loader(ctx: Context) -> DataLoader:  # type: ignore[type-arg]
+def access_loader(ctx: Context) -> DataLoader[str, list[AccessReason]]:
     """Per request: Customer.access for every customer of a response in one batch."""
-    loader: DataLoader | None = ctx.extra.get("access_loader")  # type: ignore[type-arg]
+    loader = ctx.access_loader
     if loader is None:
 
         async def batch(ids: list[str]) -> list[list[AccessReason]]:
             return await access_of(ctx, ids)
 
-        loader = ctx.extra["access_loader"] = DataLoader(batch_load_fn=batch)
+        loader = ctx.access_loader = DataLoader(batch_load_fn=batch)
     return loader
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
-from sqlalchemy import select
 
+from ..data import access_log, reads
 from ..data import models as m
 from ..domain.errors import Forbidden, NotFound
 from .context import Info
@@ -46,14 +46,8 @@ class AuditQuery:
         # Visibility first: an unseen customer is NOT_FOUND for every role (CONTRACT.md).
         if await ctx.loaders.customer.load(str(customer_id)) is None:
             raise NotFound("no such customer")
-        allowed = ctx.gate.query("read_access_log", m.Customer).where(
-            m.Customer.id == str(customer_id)
-        )
-        if (await ctx.session.scalars(allowed)).first() is None:
+        allowed = ctx.gate.query("read_access_log", m.Customer)
+        if not await reads.customer_in_scope(ctx.session, allowed, str(customer_id)):
             raise Forbidden("only an admin of an organizer that granted the customer a voucher")
-        rows = await ctx.session.scalars(
-            select(m.AccessLogEntry)
-            .where(m.AccessLogEntry.customer_id == str(customer_id))
-            .order_by(m.AccessLogEntry.at, m.AccessLogEntry.id)
-        )
+        rows = await access_log.entries_of(ctx.session, str(customer_id))
         return [AccessLogEntry.of(row) for row in rows]

@@ -5,22 +5,27 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiodataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from ..data.engine import Session
 from ..data.loaders import Loaders
 from ..data.viewer import Viewer
 from ..domain.amounts import Amounts, EventFacts
+from ..domain.errors import Forbidden
 from ..policies.gate import Gate
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from .access import AccessReason
 
 
 @dataclass
 class Context:
     settings: Settings
-    session: AsyncSession
+    session: Session
     viewer: Viewer
     gate: Gate
     loaders: Loaders
@@ -33,10 +38,27 @@ class Context:
     amounts_cache: dict[str, dict[str, Amounts]] = field(default_factory=dict)
     # purchasing power id -> the domain's view of its events.
     facts_cache: dict[str, list[EventFacts]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The mount point and the configured public address: print links are absolute URLs.
+    root_path: str = ""
+    base_url: str = ""
+    # "query" or "mutation", set when execution starts (schema/limits.py); app.py retries
+    # a failed access-log commit of a query only.
+    operation_type: str | None = None
+    # Customer.access for every customer of the response in one batch (schema/access.py).
+    access_loader: DataLoader[str, list[AccessReason]] | None = None
 
     def disclose(self, customer_id: str, field_name: str) -> None:
         self.disclosed[customer_id].add(field_name)
+
+    def acting_provider(self, refusal: str) -> str:
+        """The viewer's provider, once the policy has admitted the viewer to an action
+        that only provider users are admitted to (policies/polar/ states who).
+
+        The policy is the one place of that rule; this only gives the type checker the
+        provider id, and fails closed (FORBIDDEN, `refusal`) should the rule change."""
+        if self.viewer.provider_id is None:
+            raise Forbidden(refusal)
+        return self.viewer.provider_id
 
 
 Info = StrawberryInfo[Context, None]

@@ -239,7 +239,7 @@ class RecordOperationName(SchemaExtension):
         context = execution.context
         if context is not None and hasattr(context, "operation_name"):
             context.operation_name = execution.operation_name
-            context.extra["operation_type"] = execution.operation_type.value
+            context.operation_type = execution.operation_type.value
         yield
 
 

@@ -19,10 +19,12 @@ import strawberry
 from ..data import commands
 from ..data import models as m
 from ..data.loaders import Loaders
-from ..domain.amounts import WorkflowStatus, is_counting, needs_review
-from ..domain.errors import BadInput, Forbidden, NoReservation, NotFound
+from ..domain import recording
+from ..domain.amounts import WorkflowStatus
+from ..domain.errors import BadInput, Forbidden, NotFound
 from ..domain.event_values import check_event_values
 from ..domain.money import ZERO
+from ..domain.recording import checked_text
 from ..domain.settlement import settlement_date
 from ..domain.workflow import (
     check_approve,
@@ -35,9 +37,6 @@ from ..domain.workflow import (
 from .context import Context, Info
 from .reports import CorrectionRequest
 from .types import Customer, Event
-
-MAX_NUMBER_LENGTH = 64
-MAX_TEXT_LENGTH = 2000
 
 
 @strawberry.input(description="An event to record, or the new values of one to edit (id set).")
@@ -93,35 +92,20 @@ async def _settlement_day(ctx: Context, event: m.Event, organizer_id: str) -> da
     return settlement_date(dates, event.status, event.recorded_on, event.approved_on)
 
 
-def _text(value: str, field: str, *, required: bool) -> str:
-    if required and not value.strip():
-        raise BadInput(f"{field} must not be empty")
-    if len(value) > MAX_TEXT_LENGTH:
-        raise BadInput(f"{field} is longer than {MAX_TEXT_LENGTH} characters")
-    return value
-
-
-def _check_values(units: Decimal, unit_price: Decimal) -> None:
-    # The Decimal scalar already refuses more than two decimals and malformed numbers.
-    check_event_values(units, unit_price)
-
-
 async def _check_recording(
     ctx: Context, pp: m.PurchasingPower, provider_id: str, content_id: str, day: datetime.date
 ) -> None:
-    """DOMAIN.md "Recording": the content, the service date and the reservation."""
-    if pp.kind == "BALANCE":
+    """DOMAIN.md "Recording": the content, the service date and the reservation, each
+    fact read only once the checks before it have passed."""
+    if pp.kind == recording.BALANCE:
         known = await commands.service_has_content(ctx.session, pp.service_id, content_id)
     else:
         known = await commands.pp_content(ctx.session, pp.id, content_id) is not None
-    if not known:
-        raise BadInput("the content is not one of the purchasing power's contents")
-    if day > ctx.today:
-        raise BadInput("serviceDate must not be after today")
-    if not pp.valid_from <= day <= pp.valid_to:
-        raise BadInput("serviceDate is outside the purchasing power's validity")
-    if not await commands.has_reservation(ctx.session, provider_id, pp.id, content_id, day):
-        raise NoReservation("the provider has no reservation for this content on that date")
+    recording.check_content(known)
+    recording.check_service_date(day, ctx.today, pp.valid_from, pp.valid_to)
+    recording.check_reservation(
+        await commands.has_reservation(ctx.session, provider_id, pp.id, content_id, day)
+    )
 
 
 async def _status_after_recording(
@@ -132,15 +116,15 @@ async def _status_after_recording(
     Called with the purchasing power locked, so that two recordings that each fit alone
     but not together queue here and the second one sees the first.
     """
-    if pp.kind == "BALANCE":
+    if not recording.is_reviewed(pp.kind):
         return WorkflowStatus.RECORDED.value
     grant = await commands.pp_content(ctx.session, pp.id, content_id)
     granted = grant.granted_units if grant is not None else ZERO
     others = await commands.other_events_units(ctx.session, pp.id, content_id, edited)
-    counted = sum((row.units for row in others if is_counting(row.status, False)), ZERO)
-    if needs_review(units, counted, granted):
-        return WorkflowStatus.UNDER_REVIEW.value
-    return WorkflowStatus.RECORDED.value
+    status = recording.status_after_recording(
+        units, ((row.units, row.status) for row in others), granted
+    )
+    return status.value
 
 
 async def _record(ctx: Context, data: RecordEventInput) -> m.Event:
@@ -155,12 +139,14 @@ async def _record(ctx: Context, data: RecordEventInput) -> m.Event:
     )
     if pp is None:
         raise _not_found("purchasing power")
-    if not ctx.gate.is_allowed("record", pp) or viewer.provider_id is None:
-        raise Forbidden("this user may not record events")
-    _check_values(data.units, data.unit_price)
-    description = _text(data.description or "", "description", required=False)
+    refusal = "this user may not record events"
+    if not ctx.gate.is_allowed("record", pp):
+        raise Forbidden(refusal)
+    provider_id = ctx.acting_provider(refusal)
+    check_event_values(data.units, data.unit_price)
+    description = checked_text(data.description or "", "description", required=False)
     content_id = str(data.content_id)
-    await _check_recording(ctx, pp, viewer.provider_id, content_id, data.service_date)
+    await _check_recording(ctx, pp, provider_id, content_id, data.service_date)
     pp = await commands.lock_purchasing_power(ctx.session, pp.id)
     status = await _status_after_recording(ctx, pp, content_id, data.units, None)
     event = m.Event(
@@ -168,7 +154,7 @@ async def _record(ctx: Context, data: RecordEventInput) -> m.Event:
         purchasing_power_id=pp.id,
         customer_id=pp.customer_id,
         content_id=content_id,
-        provider_id=viewer.provider_id,
+        provider_id=provider_id,
         service_date=data.service_date,
         units=data.units,
         unit_price=data.unit_price,
@@ -192,9 +178,8 @@ async def _record(ctx: Context, data: RecordEventInput) -> m.Event:
 
 
 async def _edit(ctx: Context, event_id: str, data: RecordEventInput) -> m.Event:
-    viewer = ctx.viewer
     event = await _visible_event(ctx, event_id)
-    if not ctx.gate.is_allowed("edit", event) or viewer.provider_id is None:
+    if not ctx.gate.is_allowed("edit", event):
         raise Forbidden("this user may not edit this event")
     if str(data.purchasing_power_id) != event.purchasing_power_id:
         raise BadInput("an edit may not change the purchasing power")
@@ -204,8 +189,8 @@ async def _edit(ctx: Context, event_id: str, data: RecordEventInput) -> m.Event:
     if event.deleted:
         raise _not_found("event")
     check_edit(event.status, await _settlement_day(ctx, event, pp.organizer_id), ctx.today)
-    _check_values(data.units, data.unit_price)
-    description = _text(data.description or "", "description", required=False)
+    check_event_values(data.units, data.unit_price)
+    description = checked_text(data.description or "", "description", required=False)
     content_id = str(data.content_id)
     await _check_recording(ctx, pp, event.provider_id, content_id, data.service_date)
     event.status = await _status_after_recording(ctx, pp, content_id, data.units, event.id)
@@ -286,7 +271,7 @@ class Mutation:
         async with _all_or_nothing(ctx):
             event, _organizer = await _locked_for_review(ctx, str(id), "review_events")
             check_reject(event.status, None, ctx.today)
-            event.reason = _text(reason, "reason", required=True)
+            event.reason = checked_text(reason, "reason", required=True)
             event.status = WorkflowStatus.REJECTED.value
             return await _saved(ctx, event)
 
@@ -298,7 +283,7 @@ class Mutation:
         async with _all_or_nothing(ctx):
             event, organizer_id = await _locked_for_review(ctx, str(id), "credit_events")
             check_credit(event.status, await _settlement_day(ctx, event, organizer_id), ctx.today)
-            event.reason = _text(reason, "reason", required=True)
+            event.reason = checked_text(reason, "reason", required=True)
             # approved_on and recorded_on stay: a credited event keeps its settlement date.
             event.status = WorkflowStatus.CREDITED.value
             return await _saved(ctx, event)
@@ -324,7 +309,7 @@ class Mutation:
                     provider_id=event.provider_id,
                     organizer_id=pp.organizer_id,
                     user_id=ctx.viewer.id,
-                    message=_text(message, "message", required=True),
+                    message=checked_text(message, "message", required=True),
                     created_on=ctx.today,
                 ),
             )
@@ -344,15 +329,11 @@ class Mutation:
             allowed = await commands.visible_by_id(
                 ctx.session, ctx.gate.query("set_number", m.Customer), customer.id
             )
-            provider_id = ctx.viewer.provider_id
-            if allowed is None or provider_id is None:
-                raise Forbidden("only a recorder of a provider may set customer numbers")
-            if number is not None:
-                number = number.strip()
-                if not number or len(number) > MAX_NUMBER_LENGTH:
-                    raise BadInput(
-                        f"a customer number has 1 to {MAX_NUMBER_LENGTH} characters; null clears it"
-                    )
+            refusal = "only a recorder of a provider may set customer numbers"
+            if allowed is None:
+                raise Forbidden(refusal)
+            provider_id = ctx.acting_provider(refusal)
+            number = recording.customer_number(number)
             try:
                 await commands.set_customer_number(ctx.session, provider_id, customer.id, number)
             except commands.NumberTaken:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ..data import models as m
+from ..data import reads
 from ..data.names import name_words
 from ..data.search import BadCursor, CustomerSearch, encode_cursor, search_customers
 from ..domain.errors import BadInput, Forbidden
@@ -125,6 +126,5 @@ class Query:
     @strawberry.field(description="null when absent, deleted or not visible.")
     async def event(self, info: Info, id: strawberry.ID) -> Event | None:
         ctx = info.context
-        statement = ctx.gate.query("read", m.Event).where(m.Event.id == str(id))
-        row = (await ctx.session.scalars(statement)).first()
+        row = await reads.visible_event(ctx.session, ctx.gate.query("read", m.Event), str(id))
         return Event(row=row) if row is not None else None

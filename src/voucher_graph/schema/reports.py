@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 
 import strawberry
 
 from ..data import models as m
 from ..data import reports as report_data
-from ..domain.amounts import Amounts, totals
+from ..domain import settlement_report as report_rule
 from ..domain.errors import Forbidden, NotFound
-from ..domain.money import ZERO
-from ..domain.settlement import SETTLED
 from . import event_facts
 from .context import Context, Info
 
@@ -62,32 +59,29 @@ class SettlementReport:
 
 
 def _may_read(ctx: Context, report: str, organizer_id: str) -> bool:
-    rule = ctx.gate.oso.query_rule_once("may_read_report", ctx.gate.actor, report, organizer_id)
-    return bool(rule)
+    return ctx.gate.may_read_report(report, organizer_id)
 
 
 async def settlement_report(
     ctx: Context, organizer_id: str, day: datetime.date
 ) -> SettlementReport:
     """The viewer's provider's events reported SETTLED whose settlement date is `day`,
-    whether or not the provider still sees the customer; one line per customer."""
+    whether or not the provider still sees the customer; one line per customer
+    (domain/settlement_report.py decides which events count and how lines are made)."""
+    refusal = "the settlement report is for provider users"
     if not _may_read(ctx, "settlementReport", organizer_id):
-        raise Forbidden("the settlement report is for provider users")
-    provider_id = ctx.viewer.provider_id
-    if provider_id is None:  # the policy admits provider users only; never reached
-        raise Forbidden("the settlement report is for provider users")
+        raise Forbidden(refusal)
+    provider_id = ctx.acting_provider(refusal)
     if await report_data.organizer(ctx.session, organizer_id) is None:
         raise NotFound("no such organizer")
     dates = await ctx.loaders.settlement_dates.load(organizer_id)
-    earlier = [d for d in dates if d < day]
     candidates = await report_data.settlement_candidates(
         ctx.session,
         provider_id=provider_id,
         organizer_id=organizer_id,
-        after=max(earlier) if earlier else None,
+        after=report_rule.previous_settlement_date(dates, day),
         until=day,
     )
-    # The domain decides: settlement date is `day` and the reported status SETTLED.
     settled_on = await asyncio.gather(
         *(event_facts.event_settlement_date(ctx, e) for e in candidates)
     )
@@ -95,37 +89,32 @@ async def settlement_report(
     settled = [
         e
         for e, d, s in zip(candidates, settled_on, statuses, strict=True)
-        if d == day and s == SETTLED
+        if report_rule.counts_in_report(d, s, day)
     ]
     pps = await ctx.loaders.pp.load_many(sorted({e.purchasing_power_id for e in settled}))
     await asyncio.gather(*(event_facts.amounts_of_pp(ctx, pp) for pp in pps if pp is not None))
     amounts = await asyncio.gather(*(event_facts.event_amounts(ctx, e) for e in settled))
-    by_customer: dict[str, list[Amounts]] = defaultdict(list)
-    for event, amount in zip(settled, amounts, strict=True):
-        by_customer[event.customer_id].append(amount)
+    by_customer = report_rule.group_by_customer(
+        (event.customer_id, amount) for event, amount in zip(settled, amounts, strict=True)
+    )
     customer_ids = sorted(by_customer)
     # The provider's own numbers, whether or not it still sees the customer.
     numbers = await ctx.loaders.customer_number.load_many(customer_ids)
-    rows = []
-    for customer_id, number in zip(customer_ids, numbers, strict=True):
-        sums = totals(by_customer[customer_id])
-        line = SettlementLine(
-            customer_number=number,
-            events=len(by_customer[customer_id]),
-            price=sums.price,
-            voucher_share=sums.voucher_share,
-            copay=sums.copay,
-        )
-        # Numbers by code point, lines without one last; the customer id only breaks
-        # ties among those and is never shown.
-        rows.append(((number is None, number or "", customer_id), line))
-    rows.sort(key=lambda row: row[0])
-    lines = [line for _, line in rows]
+    lines = report_rule.report_lines(by_customer, dict(zip(customer_ids, numbers, strict=True)))
     return SettlementReport(
         organizer_id=strawberry.ID(organizer_id),
         settlement_date=day,
-        lines=lines,
-        total=sum((line.voucher_share for line in lines), ZERO),
+        lines=[
+            SettlementLine(
+                customer_number=line.customer_number,
+                events=line.events,
+                price=line.price,
+                voucher_share=line.voucher_share,
+                copay=line.copay,
+            )
+            for line in lines
+        ],
+        total=report_rule.report_total(lines),
     )
 
 

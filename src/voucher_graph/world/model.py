@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from voucher_graph.domain.amounts import WorkflowStatus as DomainWorkflowStatus
+
 Unit = Literal["HOUR", "VISIT", "DAY", "PIECE"]
 Role = Literal["RECORDER", "REPORTER", "STAFF", "ADMIN"]
 Kind = Literal["REGULAR", "BALANCE"]
@@ -22,14 +24,9 @@ PROVIDER_ROLES: tuple[str, ...] = ("RECORDER", "REPORTER")
 ORGANIZER_ROLES: tuple[str, ...] = ("STAFF", "ADMIN")
 ROLES: tuple[str, ...] = PROVIDER_ROLES + ORGANIZER_ROLES
 KINDS: tuple[str, ...] = ("REGULAR", "BALANCE")
-# The workflow statuses a world file may hold; SETTLED is derived from the dates.
-WORKFLOW_STATUSES: tuple[str, ...] = (
-    "RECORDED",
-    "UNDER_REVIEW",
-    "APPROVED",
-    "REJECTED",
-    "CREDITED",
-)
+# The workflow statuses a world file may hold, as the domain defines them; SETTLED is
+# derived from the dates.
+WORKFLOW_STATUSES: tuple[str, ...] = tuple(status.value for status in DomainWorkflowStatus)
 
 
 @dataclass(frozen=True, slots=True)
