@@ -214,7 +214,7 @@ class Event(Base):
     purchasing_power_id: Mapped[str] = mapped_column(ForeignKey("purchasing_powers.id"), index=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     content_id: Mapped[str] = mapped_column(ForeignKey("contents.id"))
-    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"))
     service_date: Mapped[date] = mapped_column(Date)
     units: Mapped[Decimal] = mapped_column(ExactDecimal)
     unit_price: Mapped[Decimal] = mapped_column(ExactDecimal)
@@ -230,6 +230,8 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("recorded_by", "idempotency_key", name="uq_events_idempotency"),
         Index("ix_events_customer_date", "customer_id", "service_date"),
+        # A provider's events of a page of customers (migration 0004).
+        Index("ix_events_provider_customer", "provider_id", "customer_id"),
     )
 
 
