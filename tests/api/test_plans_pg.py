@@ -91,9 +91,10 @@ async def plans(
             after = encode_cursor(first.customers[-1])
         event.listen(engine.sync_engine, "before_cursor_execute", capture)
         try:
-            await search_customers(
+            page = await search_customers(
                 session, scopes.customers, scopes.purchasing_powers, search, first=20, after=after
             )
+            await page.total()  # as when totalCount is selected
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", capture)
         return [await explain(session, statement, params) for statement, params in captured]

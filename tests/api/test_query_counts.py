@@ -117,3 +117,13 @@ async def test_a_cold_reference_cache_reads_each_reference_table_once(api: Api) 
     cold, _ = await statements(api, "o1-admin", 10, True)
     warm, _ = await statements(api, "o1-admin", 10, True)
     assert (cold, warm) == (11 + REFERENCE_TABLES, 11)
+
+
+async def test_the_total_is_counted_only_when_selected(api: Api) -> None:
+    # totalCount is statement 3 above: a page that does not ask for it does without.
+    without_total = FULL.replace("    totalCount\n", "")
+    assert without_total != FULL
+    api.counter.reset()
+    body = await api.query(without_total, {"first": 10, "name": True}, user="o1-admin")
+    assert not body.get("errors") and len(body["data"]["customers"]["edges"]) == 10
+    assert api.counter.count == 11 - 1

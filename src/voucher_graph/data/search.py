@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,9 @@ class CustomerSearch:
 @dataclass(frozen=True)
 class Page:
     customers: list[m.Customer]
-    total_count: int
+    # The total, counted only when asked for (a page by itself never needs it): at a
+    # million customers an organizer's exact count is most of a page's cost.
+    total: Callable[[], Awaitable[int]]
     has_next_page: bool
 
 
@@ -260,11 +263,12 @@ async def search_customers(
     first: int,
     after: str | None,
 ) -> Page:
-    """A page of visible customers matching every criterion, and the total.
+    """A page of visible customers matching every criterion, and how to count them all.
 
     The page walks the name-order index from the cursor (keyset) and checks each row
     against the criteria and the viewer's rules, so it costs what a page costs. The
-    total is a separate count only when the page does not already tell it: a first
+    total is counted only when `Page.total` is awaited (`totalCount` was selected), and
+    then by a separate statement only when the page does not already tell it: a first
     page without a next page is the whole answer (so an ssn or voucherNumber lookup is
     one statement, the same whether its customer is absent or hidden). Statements: 1 or
     2, plus 1 with `after` (the cursor's customer, checked like any other row).
@@ -295,8 +299,10 @@ async def search_customers(
             raise BadCursor("after is not a cursor of this list")
         values.update(zip(("after_last", "after_first", "after_id"), keys, strict=True))
     rows = list((await session.scalars(statements.page, {**values, "page_limit": first + 1})).all())
-    if after is None and len(rows) <= first:
-        total = len(rows)
-    else:
-        total = int(await session.scalar(statements.total, values) or 0)
-    return Page(customers=rows[:first], total_count=total, has_next_page=len(rows) > first)
+
+    async def total() -> int:
+        if after is None and len(rows) <= first:
+            return len(rows)
+        return int(await session.scalar(statements.total, values) or 0)
+
+    return Page(customers=rows[:first], total=total, has_next_page=len(rows) > first)

@@ -148,12 +148,18 @@ def _derived(pick: Any) -> BatchedField:
     return BatchedField(resolve=lambda _ctx, events, _args: [pick(e.derived) for e in events])
 
 
+async def _total_counts(_ctx: Context, connections: Sequence[Any], _: Args) -> list[Any]:
+    # A CustomerConnection counts its total only when totalCount is selected (query.py).
+    return [await connection.count() for connection in connections]
+
+
 def _b(resolve: Any) -> BatchedField:
     return BatchedField(resolve=resolve)
 
 
 REGISTRY = Registry(
     fields={
+        ("CustomerConnection", "totalCount"): _b(_total_counts),
         ("Customer", "customerNumber"): _b(_customer_numbers),
         ("Customer", "purchasingPowers"): _b(_regular_vouchers),
         ("Customer", "balancePurchasingPowers"): _b(_balance_vouchers),

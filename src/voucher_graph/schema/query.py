@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from ..data import models as m
@@ -39,7 +41,12 @@ class CustomerEdge:
 class CustomerConnection:
     edges: list[CustomerEdge]
     page_info: PageInfo
-    total_count: int
+    # Counted only when selected (data/search.py): most pages never ask.
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type
@@ -120,7 +127,7 @@ class Query:
                 has_previous_page=after is not None,
                 start_cursor=edges[0].cursor if edges else None,
             ),
-            total_count=page.total_count,
+            count=page.total,
         )
 
     @strawberry.field(description="null when absent, deleted or not visible.")
