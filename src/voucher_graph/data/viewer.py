@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, or_, select, union
+from sqlalchemy import BindParameter, Select, Subquery, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Event, PurchasingPower, Reservation, Team, TeamMember, TeamService, User
@@ -51,26 +51,32 @@ class Viewer:
 # The user left-joined to its teams' services: built once, the user id a parameter (a
 # reused statement keeps its SQLAlchemy cache key; see loaders.Prepared).
 _USER_ID: BindParameter[str] = bindparam("user_id")
-_GRANTS = (
+# Every team member's granted services, as (user_id, team_id, organizer_id, service_id).
+_TEAM_GRANTS = (
     select(TeamMember.user_id, Team.id.label("team_id"), Team.organizer_id, TeamService.service_id)
     .join(Team, Team.id == TeamMember.team_id)
     .join(TeamService, TeamService.team_id == Team.id)
-    .where(TeamMember.user_id == _USER_ID)
-    .subquery()
 )
-_VIEWER = (
-    select(
+
+
+def _users_with_grants(grants: Subquery) -> Select[Any]:
+    """Users left-joined to their grants: one row per grant (or one with nulls)."""
+    return select(
         User.id,
         User.name,
         User.role,
         User.provider_id,
         User.organizer_id,
-        _GRANTS.c.team_id.label("grant_team_id"),
-        _GRANTS.c.organizer_id.label("grant_organizer_id"),
-        _GRANTS.c.service_id.label("grant_service_id"),
-        GENERATION.label(GENERATION_COLUMN),
-    )
-    .outerjoin(_GRANTS, _GRANTS.c.user_id == User.id)
+        grants.c.team_id.label("grant_team_id"),
+        grants.c.organizer_id.label("grant_organizer_id"),
+        grants.c.service_id.label("grant_service_id"),
+    ).outerjoin(grants, grants.c.user_id == User.id)
+
+
+_GRANTS = _TEAM_GRANTS.where(TeamMember.user_id == _USER_ID).subquery()
+_VIEWER = (
+    _users_with_grants(_GRANTS)
+    .add_columns(GENERATION.label(GENERATION_COLUMN))
     .where(User.id == _USER_ID)
 )
 
@@ -139,24 +145,9 @@ _PROVIDERS_THERE = union(
     select(Event.provider_id).where(Event.purchasing_power_id.in_(_ORGANIZERS_PPS)),
     select(Reservation.provider_id).where(Reservation.purchasing_power_id.in_(_ORGANIZERS_PPS)),
 )
-_ALL_GRANTS = (
-    select(TeamMember.user_id, Team.id.label("team_id"), Team.organizer_id, TeamService.service_id)
-    .join(Team, Team.id == TeamMember.team_id)
-    .join(TeamService, TeamService.team_id == Team.id)
-    .subquery()
-)
+_ALL_GRANTS = _TEAM_GRANTS.subquery()
 _CANDIDATES = (
-    select(
-        User.id,
-        User.name,
-        User.role,
-        User.provider_id,
-        User.organizer_id,
-        _ALL_GRANTS.c.team_id.label("grant_team_id"),
-        _ALL_GRANTS.c.organizer_id.label("grant_organizer_id"),
-        _ALL_GRANTS.c.service_id.label("grant_service_id"),
-    )
-    .outerjoin(_ALL_GRANTS, _ALL_GRANTS.c.user_id == User.id)
+    _users_with_grants(_ALL_GRANTS)
     .where(
         or_(
             User.provider_id.in_(_PROVIDERS_THERE),

@@ -264,6 +264,22 @@ class OsoPolicy:
             self._statements.move_to_end(key)
         return found
 
+    def _partial(
+        self, rule: str, args: tuple[object, ...], model: type[Any], *after: object
+    ) -> Any:
+        """`rule(*args, resource, *after)` with the resource an unknown `model` row:
+        partial evaluation, whose results say what the rule asks of that row."""
+        resource = Variable("resource")
+        class_name = self.oso.host.types[model].name
+        return self.oso.query_rule(
+            rule,
+            *args,
+            resource,
+            *after,
+            bindings={"resource": _resource_constraint(resource, class_name)},
+            accept_expression=True,
+        )
+
     def scope(self, actor: Actor, action: str, model: type[Any]) -> Select[Any]:
         return self._cached(  # type: ignore[no-any-return]
             ("scope", action, model, actor),
@@ -277,15 +293,8 @@ class OsoPolicy:
         """
 
         def build() -> Select[Any]:
-            resource = Variable("resource")
             class_name = self.oso.host.types[model].name
-            query = self.oso.query_rule(
-                rule,
-                *args,
-                resource,
-                bindings={"resource": _resource_constraint(resource, class_name)},
-                accept_expression=True,
-            )
+            query = self._partial(rule, args, model)
             results = [
                 {"bindings": {k: self.oso.host.to_polar(v)}}
                 for result in query
@@ -325,16 +334,8 @@ class OsoPolicy:
     def _partial_fields(
         self, rule: str, args: tuple[object, ...], model: type[Any], extra: int = 0
     ) -> tuple[str, ...]:
-        resource = Variable("resource")
         class_name = self.oso.host.types[model].name
-        query = self.oso.query_rule(
-            rule,
-            *args,
-            resource,
-            *(Variable(f"_extra{n}") for n in range(extra)),
-            bindings={"resource": _resource_constraint(resource, class_name)},
-            accept_expression=True,
-        )
+        query = self._partial(rule, args, model, *(Variable(f"_extra{n}") for n in range(extra)))
         found: set[str] = set()
         for result in query:
             _dot_fields(result["bindings"].get("resource"), found)
@@ -372,18 +373,7 @@ class OsoPolicy:
         return frozenset(self.oso.authorized_fields(actor, action, resource))
 
     def _fields_of_unknown(self, actor: Actor, action: str, model: type[Any]) -> frozenset[str]:
-        resource = Variable("resource")
-        field = Variable("field")
-        class_name = self.oso.host.types[model].name
-        query = self.oso.query_rule(
-            "allow_field",
-            actor,
-            action,
-            resource,
-            field,
-            bindings={"resource": _resource_constraint(resource, class_name)},
-            accept_expression=True,
-        )
+        query = self._partial("allow_field", (actor, action), model, Variable("field"))
         fields: set[str] = set()
         for result in query:
             value = result["bindings"].get("field")
