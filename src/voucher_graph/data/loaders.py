@@ -45,7 +45,7 @@ def _columns(model: type[m.Base], statement: Select[Any]) -> Select[Any]:
     The read side only reads attributes; building and tracking an ORM entity costs
     about ten times as much as a row (0.25 s for a full page of 500 customers).
     """
-    return statement.with_only_columns(*model.__table__.columns)  # type: ignore[attr-defined]
+    return statement.with_only_columns(*model.__table__.columns)
 
 
 _TODAY: BindParameter[Any] = bindparam("today")
@@ -123,8 +123,8 @@ _WANTED = or_(
 # disjoint), so neither needs a second statement or an object of its own.
 VOUCHERS_WITH_CONTENTS: Select[Any] = (
     select(
-        *m.PurchasingPower.__table__.columns,  # type: ignore[attr-defined]
-        *m.PurchasingPowerContent.__table__.columns,  # type: ignore[attr-defined]
+        *m.PurchasingPower.__table__.columns,
+        *m.PurchasingPowerContent.__table__.columns,
     )
     .outerjoin(m.PurchasingPowerContent)
     .where(_WANTED)
@@ -223,7 +223,8 @@ class Loaders:
     async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
         session = self.session
         if isinstance(session, ShieldedSession):  # every request's session is
-            return await session.rows(statement, params)
+            rows: list[Any] = await session.rows(statement, params)
+            return rows
         return list((await session.execute(statement, params)).all())
 
     # -- authorized ------------------------------------------------------------------
@@ -401,7 +402,7 @@ class Loaders:
             rows = await self._rows(TABLES[model])
             found = {row.id: row for row in rows}
             reference.keep(engine, name, rows, found)
-        return found  # type: ignore[no-any-return]
+        return found
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
         # A small table asked for at event depth from several resolvers: loaded whole,
@@ -420,4 +421,4 @@ class Loaders:
                 by_organizer[row.organizer_id].append(row.day)
             found = dict(by_organizer)
             reference.keep(engine, name, rows, found)
-        return found  # type: ignore[no-any-return]
+        return found

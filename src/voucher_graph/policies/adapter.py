@@ -111,7 +111,7 @@ class _SemiJoin:
         return select(self.key_column).select_from(*self.froms).where(*self.joins, *where)
 
 
-class SqlFilterAdapter(DataAdapter):  # type: ignore[misc]
+class SqlFilterAdapter(DataAdapter):
     """Translate Oso's `DataFilter` into a `Select` of the root model.
 
     `models` maps each registered Polar class to the mapped SQLAlchemy class whose

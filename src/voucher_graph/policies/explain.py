@@ -159,14 +159,14 @@ def _branches(
 
 
 # Per policy (a test may load several), per actors and organizer restriction.
-_STATEMENTS: WeakKeyDictionary[Any, OrderedDict[tuple[object, ...], CompoundSelect]] = (
+_STATEMENTS: WeakKeyDictionary[Any, OrderedDict[tuple[object, ...], CompoundSelect[Any]]] = (
     WeakKeyDictionary()
 )
 
 
 def reasons_statement(
     policy: Policy, actors: Sequence[Actor], *, organizer: bool = False
-) -> CompoundSelect:
+) -> CompoundSelect[Any]:
     """One statement of every reason row of `actors` (column `actor`: the index in
     `actors`) for the customers bound to `explain_customer_ids`; with `organizer`,
     only through the purchasing powers of `explain_organizer_id`.

@@ -166,7 +166,7 @@ class _Planner:
         return bool(
             condition is not None
             and not is_object_type(condition)
-            and self.schema.is_sub_type(condition, object_type)  # type: ignore[arg-type]
+            and self.schema.is_sub_type(condition, object_type)
         )
 
     def _collect(
@@ -215,9 +215,9 @@ class _Planner:
         children: list[FieldPlan] | None = None
         child_type: GraphQLObjectType | None = None
         if is_object_type(named):
-            child_type = named  # type: ignore[assignment]
+            child_type = named
             sets = [n.selection_set for n in nodes if n.selection_set is not None]
-            children = self.plan(child_type, sets)  # type: ignore[arg-type]
+            children = self.plan(child_type, sets)
         elif not is_leaf_type(named):
             raise _NotPlanned(f"abstract type {named}")
         return FieldPlan(
@@ -451,7 +451,7 @@ class _Run:
         if isinstance(return_type, GraphQLList):
             return await self._complete_lists(plan, return_type, out, where)
         if is_leaf_type(return_type):
-            serialize = _serializer(return_type)  # type: ignore[arg-type]
+            serialize = _serializer(return_type)
             # A str for String or ID, a bool for Boolean, serializes to itself.
             already = _SERIALIZED_AS.get(return_type)  # type: ignore[arg-type]
             for index, value in enumerate(out):

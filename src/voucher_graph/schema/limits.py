@@ -184,7 +184,8 @@ class _Coster:
                 value = DEFAULT_PAGE
         if not isinstance(value, int):
             value = DEFAULT_PAGE
-        return min(max(value, 1), MAX_PAGE)
+        page: int = min(max(value, 1), MAX_PAGE)
+        return page
 
 
 def cost_rule(limits: Limits) -> type[ValidationRule]:

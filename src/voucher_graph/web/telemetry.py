@@ -20,8 +20,8 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.base_extension import LifecycleStep
 from strawberry.extensions.tracing import OpenTelemetryExtension
-from strawberry.extensions.tracing.opentelemetry import LifecycleStep
 
 SERVICE_NAME = "voucher-graph"
 # Any of these asks for an exporter (the OTLP exporter reads them itself).
