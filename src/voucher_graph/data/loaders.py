@@ -394,15 +394,24 @@ class Loaders:
             self._tables[model] = task
         return await task
 
-    async def _load_table(self, model: type[Any]) -> dict[str, Any]:
-        name = model.__tablename__
+    async def _reference(
+        self, name: str, statement: Select[Any], build: Callable[[list[Any]], Any]
+    ) -> Any:
+        """The reference table `name` as kept by this process for the request's
+        generation, or read with `statement` and kept (data/reference.py)."""
         engine = self.session.bind.sync_engine  # type: ignore[union-attr]
         found = reference.kept(engine, name, self.reference_generation)
         if found is None:
-            rows = await self._rows(TABLES[model])
-            found = {row.id: row for row in rows}
+            rows = await self._rows(statement)
+            found = build(rows)
             reference.keep(engine, name, rows, found)
         return found
+
+    async def _load_table(self, model: type[Any]) -> dict[str, Any]:
+        table: dict[str, Any] = await self._reference(
+            model.__tablename__, TABLES[model], lambda rows: {row.id: row for row in rows}
+        )
+        return table
 
     async def _settlement_dates(self, organizer_ids: list[str]) -> list[list[date]]:
         # A small table asked for at event depth from several resolvers: loaded whole,
@@ -411,14 +420,13 @@ class Loaders:
         return [by_organizer.get(i, []) for i in organizer_ids]
 
     async def _load_settlement_dates(self) -> dict[str, list[date]]:
-        engine = self.session.bind.sync_engine  # type: ignore[union-attr]
-        name = m.SettlementDate.__tablename__
-        found = reference.kept(engine, name, self.reference_generation)
-        if found is None:
-            rows = await self._rows(SETTLEMENT_DATES)
-            by_organizer: dict[str, list[date]] = defaultdict(list)
+        def by_organizer(rows: list[Any]) -> dict[str, list[date]]:
+            days: dict[str, list[date]] = defaultdict(list)
             for row in rows:
-                by_organizer[row.organizer_id].append(row.day)
-            found = dict(by_organizer)
-            reference.keep(engine, name, rows, found)
-        return found
+                days[row.organizer_id].append(row.day)
+            return dict(days)
+
+        dates: dict[str, list[date]] = await self._reference(
+            m.SettlementDate.__tablename__, SETTLEMENT_DATES, by_organizer
+        )
+        return dates
