@@ -102,14 +102,11 @@ class Gate:
         A page of events asks thousands of times. The rule is evaluated once with the
         event unknown to learn which columns it reads (today: the provider); events
         equal on those get equal answers, so the policy is asked once per distinct
-        value, each time on a real event of that value.
+        value, each time on a real event of that value (and the policy remembers the
+        answer for later requests: `Policy.decision`).
         """
         reads = self.policy.fields_read(self.actor, action, m.Event)
-        key = ("event", action, tuple(getattr(event, f) for f in reads))
-        allowed: bool | None = self._decisions.get(key)
-        if allowed is None:
-            allowed = self.policy.decision(
-                self.actor, action, m.Event, key[2], lambda: real_row(m.Event, event)
-            )
-            self._decisions[key] = allowed
-        return allowed
+        values = tuple(getattr(event, f) for f in reads)
+        return self.policy.decision(
+            self.actor, action, m.Event, values, lambda: real_row(m.Event, event)
+        )
