@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support import EXAMPLE_WORLD, Api, database_url, load_world, make_api, reset_database
 
 from voucher_graph.data.engine import StatementCounter, create_engine
+from voucher_graph.schema.limits import LimitCheck
+from voucher_graph.schema.validation import validate_document
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +26,26 @@ def example_world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-async def engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url(tmp_path_factory.mktemp("db")))
+def database_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where the SQLite test database lives: in memory-backed /dev/shm when there is one.
+
+    Still a real file with WAL, but a commit's fsync costs nothing there; on a disk it
+    was a third of a request (every request commits its access-log entry) and most of
+    restoring a snapshot (support.load_world)."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path_factory.mktemp("db")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="voucher-graph-tests-", dir=shm))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_dir: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url(database_dir))
     await reset_database(engine)
     yield engine
     await engine.dispose()
@@ -41,3 +65,16 @@ async def example_api(
     api = make_api(engine, counter)
     yield api
     await api.client.aclose()
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    """Drop the two process-wide caches that key on an app's schema.
+
+    A server builds one app per process; the tests build hundreds, and these caches
+    kept every one of them (and its schema) alive: a million objects that each full
+    garbage collection walked, and that the interpreter freed one by one at exit. A
+    new app never hits an older app's entries, so clearing them changes no answer."""
+    yield
+    validate_document.cache_clear()
+    LimitCheck._has_unstorable_literal.cache_clear()

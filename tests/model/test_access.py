@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from reference import AccessModel, last_day_holding, window_start
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strategies import boundary_world, worlds
-from support import Api, load_world, make_api
+from support import Api, Apis, load_world, make_api
 
 from voucher_graph.data.engine import StatementCounter
 from voucher_graph.domain.dates import last_day_in_window
@@ -119,19 +119,14 @@ async def check_who_can_see(api: Api, model: AccessModel, user: str) -> None:
                 assert customer in model.visible_customers(other), where
 
 
-async def check_world(
-    engine: AsyncEngine, counter: StatementCounter, world: dict[str, Any], today: date
-) -> None:
-    await load_world(engine, world)
+async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
+    await load_world(apis.engine, world)
     model = AccessModel(world, today)
-    api = make_api(engine, counter, today)
-    try:
-        for user in model.users:
-            await check_access(api, model, user)
-            if model.users[user]["role"] in ("ADMIN", "RECORDER", "STAFF"):
-                await check_who_can_see(api, model, user)
-    finally:
-        await api.client.aclose()
+    api = apis.get(today)
+    for user in model.users:
+        await check_access(api, model, user)
+        if model.users[user]["role"] in ("ADMIN", "RECORDER", "STAFF"):
+            await check_who_can_see(api, model, user)
 
 
 @ACCESS_SETTINGS
@@ -140,10 +135,10 @@ async def check_world(
 @example(case=boundary_world(date(2026, 11, 26)))
 @example(case=boundary_world(date(2027, 2, 28)))
 async def test_access_and_holders_are_what_the_domain_says(
-    engine: AsyncEngine, counter: StatementCounter, case: tuple[dict[str, Any], date]
+    apis: Apis, case: tuple[dict[str, Any], date]
 ) -> None:
     world, today = case
-    await check_world(engine, counter, world, today)
+    await check_world(apis, world, today)
 
 
 async def test_access_costs_one_statement_per_level(

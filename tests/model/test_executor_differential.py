@@ -8,6 +8,7 @@ for the access log must all be equal, for every role.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -94,7 +95,10 @@ def _settings(examples: int) -> Any:
 
 
 
+@functools.lru_cache(maxsize=8)
 def _services(engine: AsyncEngine, today: date) -> Services:
+    """One per `today`, kept across examples: a fresh one would start with an empty
+    statement cache and spend the example in the policy's partial evaluation."""
     settings_ = Settings(database_url=str(engine.url), jwt_secret=SECRET, today=today)
     return Services(
         settings=settings_, engine=engine, sessions=session_factory(engine), oso=create_oso()

@@ -14,11 +14,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, example, given, settings
 from reference import Reference, money
-from sqlalchemy.ext.asyncio import AsyncEngine
 from strategies import boundary_world, worlds
-from support import Api, load_world, make_api
-
-from voucher_graph.data.engine import StatementCounter
+from support import Api, Apis, load_world
 
 EVENT_FIELDS = "id status settlementDate price voucherShare copay"
 EVERYTHING = f"""
@@ -166,22 +163,17 @@ async def check_lookups(api: Api, model: Reference, user_id: str) -> None:
         assert events == expected, where
 
 
-async def check_world(
-    engine: AsyncEngine, counter: StatementCounter, world: dict[str, Any], today: date
-) -> None:
+async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
     """Load the world and compare every user's answers with the model."""
-    await load_world(engine, world)
+    await load_world(apis.engine, world)
     model = Reference(world, today)
     # Shown by --hypothesis-show-statistics: how often the interesting cases come up.
     event(f"today {today}")
     event(f"statuses {sorted({facts.status for facts in model.facts.values()})}")
-    api = make_api(engine, counter, today)
-    try:
-        for user_id in model.users:
-            await check_customers(api, model, user_id)
-            await check_lookups(api, model, user_id)
-    finally:
-        await api.client.aclose()
+    api = apis.get(today)
+    for user_id in model.users:
+        await check_customers(api, model, user_id)
+        await check_lookups(api, model, user_id)
 
 
 @MODEL_SETTINGS
@@ -189,7 +181,7 @@ async def check_world(
 @example(case=boundary_world(date(2028, 2, 29)))
 @example(case=boundary_world(date(2026, 11, 26)))
 async def test_every_user_sees_what_the_domain_rules_say(
-    engine: AsyncEngine, counter: StatementCounter, case: tuple[dict[str, Any], date]
+    apis: Apis, case: tuple[dict[str, Any], date]
 ) -> None:
     world, today = case
-    await check_world(engine, counter, world, today)
+    await check_world(apis, world, today)
