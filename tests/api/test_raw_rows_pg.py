@@ -4,12 +4,12 @@ transaction, seen by the statement listeners, and fail as SQLAlchemy's errors do
 
 from __future__ import annotations
 
-import asyncio
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, Numeric, bindparam, func, literal, select
+from sqlalchemy import Integer, Numeric, bindparam, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, is_postgres, load_world
@@ -78,16 +78,58 @@ async def test_an_expanding_in_list_keeps_sqlalchemys_path(session: ShieldedSess
     assert sorted(r.id for r in await session.rows(statement, {"ids": ids})) == ids
 
 
-async def test_statements_run_in_the_sessions_transaction(session: ShieldedSession) -> None:
-    # now() is the transaction's start: the same in both statements only inside one.
-    statement = select(func.now().label("at"), func.txid_current().label("tx"))
-    first = (await session.rows(statement))[0]
-    await asyncio.sleep(0.01)
-    second = (await session.rows(statement))[0]
-    assert (first.at, first.tx) == (second.at, second.tx)
-    await session.rollback()
-    third = (await session.rows(statement))[0]
-    assert third.tx != first.tx
+async def backend_pid(session: ShieldedSession) -> int:
+    rows = await session.rows(select(func.pg_backend_pid(type_=Integer).label("pid")))
+    return int(rows[0].pid)
+
+
+async def backend_state(engine: AsyncEngine, pid: int) -> str:
+    """What another connection sees of the session's backend: idle, or idle in a
+    transaction."""
+    async with engine.connect() as other:
+        state = await other.scalar(
+            text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        )
+    return str(state)
+
+
+async def test_reads_alone_open_no_transaction_and_join_an_open_one(
+    session: ShieldedSession, engine: AsyncEngine
+) -> None:
+    pid = await backend_pid(session)
+    assert await backend_state(engine, pid) == "idle"  # no BEGIN was sent for a read
+    # A write through SQLAlchemy opens the transaction; reads then run inside it.
+    await session.execute(text("CREATE TEMPORARY TABLE vg_probe (x int) ON COMMIT DROP"))
+    assert await backend_pid(session) == pid
+    assert await backend_state(engine, pid) == "idle in transaction"
+    await session.rollback()  # the connection may go back to the pool: ask again
+    assert await backend_state(engine, await backend_pid(session)) == "idle"
+
+
+async def test_a_write_alone_commits_by_itself(
+    session: ShieldedSession, engine: AsyncEngine
+) -> None:
+    at = datetime.now(UTC)
+    await session.write_many(
+        insert(m.AccessLogEntry.__table__).inline(),
+        [{"user_id": "u-probe", "customer_id": "c-probe", "fields": ["ssn"], "at": at,
+          "operation": "Probe"}],
+    )  # fmt: skip
+    async with engine.connect() as other:  # visible at once to another connection
+        count = await other.scalar(
+            select(func.count())
+            .select_from(m.AccessLogEntry)
+            .where(m.AccessLogEntry.user_id == "u-probe")
+        )
+    assert count == 1
+    await session.rollback()  # nothing to roll back: it is committed
+    async with engine.connect() as other:
+        count = await other.scalar(
+            select(func.count())
+            .select_from(m.AccessLogEntry)
+            .where(m.AccessLogEntry.user_id == "u-probe")
+        )
+    assert count == 1
 
 
 async def test_listeners_see_every_statement(

@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import functools
 import weakref
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -219,6 +219,23 @@ class ShieldedSession(AsyncSession):
 
         return await self._shielded(run)  # type: ignore[no-any-return]
 
+    @_shielding
+    async def write_many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write (an INSERT without RETURNING) once per row of `rows`: on
+        PostgreSQL in one asyncpg round trip, in the open transaction or else on its own
+        (data/raw_rows.py); elsewhere through SQLAlchemy. Same lock and shield."""
+
+        async def run() -> None:
+            connection = await AsyncSession.connection(self)
+            keys = tuple(rows[0]) if rows else ()
+            found = raw_rows.compiled_write(statement, keys, connection.dialect)
+            if found is not None:
+                await raw_rows.execute_many(connection, found, rows)
+            else:
+                await connection.execute(statement, list(rows))
+
+        await self._shielded(run)
+
     def begin(self) -> AsyncSessionTransaction:
         return ShieldedTransaction(self)
 
@@ -262,6 +279,17 @@ class ShieldedTransaction(AsyncSessionTransaction):
         await self.session._shielded(
             lambda: AsyncSessionTransaction.__aexit__(self, type_, value, traceback)
         )
+
+
+async def read_rows(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """The rows of a read statement: through `ShieldedSession.rows` (straight on asyncpg
+    on PostgreSQL) for a request's session, else through `execute`."""
+    if isinstance(session, ShieldedSession):
+        rows: list[Any] = await session.rows(statement, params)
+        return rows
+    return list((await session.execute(statement, params)).all())
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
 from . import reference
-from .engine import ShieldedSession
+from .engine import read_rows
 from .id_lists import in_ids
 from .reference import with_generation
 
@@ -221,11 +221,7 @@ class Loaders:
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
     async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
-        session = self.session
-        if isinstance(session, ShieldedSession):  # every request's session is
-            rows: list[Any] = await session.rows(statement, params)
-            return rows
-        return list((await session.execute(statement, params)).all())
+        return await read_rows(self.session, statement, params)
 
     # -- authorized ------------------------------------------------------------------
 

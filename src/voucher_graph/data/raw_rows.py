@@ -27,7 +27,7 @@ parameter) is not compiled here and keeps the ordinary path; so does SQLite.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import SimpleNamespace
@@ -104,6 +104,38 @@ def compiled(statement: Executable, dialect: Dialect) -> Compiled | None:
     return found
 
 
+_WRITES: dict[tuple[int, tuple[str, ...]], Compiled | None] = {}
+
+
+def compiled_write(
+    statement: Executable, keys: tuple[str, ...], dialect: Dialect
+) -> Compiled | None:
+    """A write without RETURNING (an INSERT of the columns `keys`) compiled for asyncpg,
+    or None. For the few module-level write statements: kept for the process."""
+    key = (id(statement), keys)
+    if key not in _WRITES:
+        found = None
+        if dialect.driver == "asyncpg":
+            result = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+            if not (
+                result.post_compile_params
+                or result.literal_execute_params
+                or result.positiontup is None
+                or result._result_columns
+            ):
+                found = Compiled(
+                    sql=result.string,
+                    statement=statement,
+                    construct=lambda params: result.construct_params(params, _check=False),
+                    positions=tuple(result.positiontup),
+                    bind=dict(result._bind_processors),
+                    record_class=Row,
+                    names=(),
+                )
+        _WRITES[key] = found
+    return _WRITES[key]
+
+
 def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
     if dialect.driver != "asyncpg":
         return None
@@ -136,10 +168,8 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
     )
 
 
-async def fetch(
-    connection: AsyncConnection, found: Compiled, params: Mapping[str, Any] | None
-) -> list[Row]:
-    """The rows of `found` with `params`, on `connection`'s transaction (see above)."""
+def _arguments(found: Compiled, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """Positional values, as SQLAlchemy hands them to the driver (and to listeners)."""
     values = found.construct(params or {})
     bind = found.bind
     args = []
@@ -147,39 +177,71 @@ async def fetch(
         value = values[name]
         process = bind.get(name)
         args.append(value if process is None else process(value))
-    sync = connection.sync_connection
-    assert sync is not None
-    # SQLAlchemy's AsyncAdapt_asyncpg_connection: its lock, lazy BEGIN and asyncpg
-    # connection are used as its own cursor uses them (private; pinned by pyproject's
-    # SQLAlchemy range and by tests/api/test_raw_rows_pg.py).
-    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
-    dispatch = sync.dispatch
-    context = SimpleNamespace()  # where span listeners keep their span
-    if dispatch.before_cursor_execute:
-        dispatch.before_cursor_execute(sync, None, found.sql, args, context, False)
-    try:
-        async with adapted._execute_mutex:
-            if adapted._transaction is None:
-                await adapted._start_transaction()
-            rows: list[Row] = await adapted._connection.fetch(
-                found.sql, *args, record_class=found.record_class
-            )
-    except Exception as error:
-        await _raise_translated(connection, found, args, error)
-    finally:
-        if dispatch.after_cursor_execute:
-            dispatch.after_cursor_execute(sync, None, found.sql, args, context, False)
+    return tuple(args)
+
+
+async def fetch(
+    connection: AsyncConnection, found: Compiled, params: Mapping[str, Any] | None
+) -> list[Row]:
+    """The rows of `found` with `params` on `connection` (see the module docstring)."""
+    args = _arguments(found, params)
+    rows: list[Row] = await _run(
+        connection,
+        found,
+        args,
+        False,
+        lambda driver: driver.fetch(found.sql, *args, record_class=found.record_class),
+    )
     if rows and not found.checked:
-        # The properties read by position: the result must have the columns in the
-        # order SQLAlchemy compiled them (checked once per statement).
-        if tuple(rows[0].keys()) != found.names:
+        # The properties read by position, as SQLAlchemy matches a compiled select's
+        # columns: the result must have as many (checked once per statement).
+        if len(rows[0]) != len(found.names):
             raise RuntimeError(f"unexpected result columns for {found.sql!r}")
         found.checked = True
     return rows
 
 
+async def execute_many(
+    connection: AsyncConnection, found: Compiled, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run the write `found` once per parameter set of `rows`, in one round trip."""
+    args = [_arguments(found, row) for row in rows]
+    await _run(connection, found, args, True, lambda driver: driver.executemany(found.sql, args))
+
+
+async def _run(
+    connection: AsyncConnection,
+    found: Compiled,
+    args: Any,
+    many: bool,
+    call: Callable[[Any], Awaitable[Any]],
+) -> Any:
+    sync = connection.sync_connection
+    assert sync is not None
+    # SQLAlchemy's AsyncAdapt_asyncpg_connection: its lock and its asyncpg connection
+    # are used as its own cursor uses them (private; pinned by pyproject's SQLAlchemy
+    # range and by tests/api/test_raw_rows_pg.py). No BEGIN is sent here: a statement
+    # runs in the transaction SQLAlchemy opened for an earlier one (a write, a lock),
+    # or else on its own. In READ COMMITTED each statement takes its own snapshot
+    # either way, so a read sees the same rows; a request that only reads then costs
+    # no BEGIN and no COMMIT round trip, and its access-log insert commits by itself.
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
+    dispatch = sync.dispatch
+    context = SimpleNamespace()  # where span listeners keep their span
+    if dispatch.before_cursor_execute:
+        dispatch.before_cursor_execute(sync, None, found.sql, args, context, many)
+    try:
+        async with adapted._execute_mutex:
+            return await call(adapted._connection)
+    except Exception as error:
+        await _raise_translated(connection, found, args, error)
+    finally:
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(sync, None, found.sql, args, context, many)
+
+
 async def _raise_translated(
-    connection: AsyncConnection, found: Compiled, args: list[Any], error: Exception
+    connection: AsyncConnection, found: Compiled, args: Any, error: Exception
 ) -> None:
     """Raise `error` as SQLAlchemy's execution would: a DBAPIError, the connection
     invalidated when it was lost."""

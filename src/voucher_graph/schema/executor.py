@@ -322,6 +322,16 @@ def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
     return resolve
 
 
+_NoneType = type(None)
+
+
+def _has_propagate(values: list[Any]) -> bool:
+    # Identity only: `PROPAGATE in values` would call each value's __eq__.
+    if _Propagate not in set(map(type, values)):
+        return False
+    return any(value is PROPAGATE for value in values)
+
+
 # Enum values by the Python value they serialize: a page has thousands of statuses,
 # and Strawberry's enum serialization looks each one up afresh.
 _ENUM_NAMES: dict[GraphQLEnumType, dict[Any, Any]] = {}
@@ -403,7 +413,7 @@ class _Run:
         prepare = self.registry.prepare.get(object_type.name)
         if prepare is not None and objects:
             await prepare(self.context, objects)
-        results: list[Any] = [{} for _ in objects]
+        columns: list[list[Any]] = []
         propagated = False
         for position, plan in enumerate(plans):
             values = plan.resolve(self.context, objects, plan.args)
@@ -418,10 +428,17 @@ class _Run:
                 return (nodes[index], key, position)
 
             completed = await self.complete(plan, plan.return_type, values, where)
-            for result, value in zip(results, completed, strict=True):
-                result[key] = value
-                if value is PROPAGATE:
-                    propagated = True
+            if len(completed) != len(objects):
+                raise ValueError(f"{plan.key} resolved {len(completed)} values for {len(objects)}")
+            # Only a non-null field passes a null up (a nullable one absorbed it).
+            if not propagated and isinstance(plan.return_type, GraphQLNonNull):
+                propagated = _has_propagate(completed)
+            columns.append(completed)
+        # The objects' dicts built column by column (C loops, not one store per field).
+        if not columns:
+            return [{} for _ in objects]
+        keys = [plan.key for plan in plans]
+        results = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
         if propagated:
             return [
                 PROPAGATE if any(v is PROPAGATE for v in result.values()) else result
@@ -451,27 +468,18 @@ class _Run:
     async def _complete_nullable(
         self, plan: FieldPlan, return_type: GraphQLOutputType, values: Sequence[Any], where: Where
     ) -> list[Any]:
+        kinds = set(map(type, values))
         out: list[Any] = list(values)
-        for index, value in enumerate(values):
-            if isinstance(value, Exception):
-                self.errors.add(value, plan, where(index))
-                out[index] = PROPAGATE
+        if any(issubclass(kind, Exception) for kind in kinds):
+            for index, value in enumerate(values):
+                if isinstance(value, Exception):
+                    self.errors.add(value, plan, where(index))
+                    out[index] = PROPAGATE
+            kinds = set(map(type, out))
         if isinstance(return_type, GraphQLList):
             return await self._complete_lists(plan, return_type, out, where)
         if is_leaf_type(return_type):
-            serialize = _serializer(return_type)
-            # A str for String or ID, a bool for Boolean, serializes to itself.
-            already = _SERIALIZED_AS.get(return_type)  # type: ignore[arg-type]
-            for index, value in enumerate(out):
-                if type(value) is already:
-                    continue
-                if value is not None and value is not PROPAGATE:
-                    try:
-                        out[index] = serialize(value)
-                    except Exception as error:  # noqa: BLE001
-                        self.errors.add(error, plan, where(index))
-                        out[index] = PROPAGATE
-            return out
+            return self._complete_leaves(plan, return_type, out, kinds, where)
         assert plan.children is not None and plan.child_type is not None
         present = [i for i, value in enumerate(out) if value is not None and value is not PROPAGATE]
         if present:
@@ -480,6 +488,39 @@ class _Run:
             )
             for index, result in zip(present, dicts, strict=True):
                 out[index] = result
+        return out
+
+    def _complete_leaves(
+        self,
+        plan: FieldPlan,
+        leaf: GraphQLScalarType | GraphQLEnumType,
+        out: list[Any],
+        kinds: set[type],
+        where: Where,
+    ) -> list[Any]:
+        # A str for String or ID, a bool for Boolean, serializes to itself.
+        already = _SERIALIZED_AS.get(leaf)  # type: ignore[arg-type]
+        kinds.discard(_NoneType)
+        if not kinds or kinds == {already}:
+            return out  # every value is its own serialization (or null)
+        serialize = _serializer(leaf)
+        if _Propagate not in kinds:
+            # One kind of value, none null: serialized in one C loop; the slow loop
+            # below only when one fails (to locate its error).
+            try:
+                if _NoneType in kinds or None in out:
+                    return [None if value is None else serialize(value) for value in out]
+                return list(map(serialize, out))
+            except Exception:  # noqa: BLE001, S110 - located one by one below
+                pass
+        for index, value in enumerate(out):
+            if type(value) is already or value is None or value is PROPAGATE:
+                continue
+            try:
+                out[index] = serialize(value)
+            except Exception as error:  # noqa: BLE001
+                self.errors.add(error, plan, where(index))
+                out[index] = PROPAGATE
         return out
 
     async def _complete_lists(
