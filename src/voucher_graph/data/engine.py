@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from . import raw_rows
+
 
 def async_url(url: str) -> str:
     """Map `sqlite:///f.db` and `postgresql://u@h/db` to their async drivers."""
@@ -210,6 +212,9 @@ class ShieldedSession(AsyncSession):
 
         async def run() -> list[Any]:
             connection = await AsyncSession.connection(self)
+            found = raw_rows.compiled(statement, connection.dialect)
+            if found is not None:  # PostgreSQL: straight on asyncpg (data/raw_rows.py)
+                return await raw_rows.fetch(connection, found, params)
             return list((await connection.execute(statement, params)).all())
 
         return await self._shielded(run)  # type: ignore[no-any-return]
