@@ -54,16 +54,25 @@ async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args)
     return [[Reservation(row=r) for r in rows] for rows in lists]
 
 
-async def _events(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
+# The Event fields derived from every event of the event's voucher.
+AMOUNT_FIELDS = frozenset({"price", "voucherShare", "copay"})
+
+
+async def _events(
+    ctx: Context, customers: Sequence[Customer], args: Args, selected: frozenset[str]
+) -> list[Any]:
     from_, to = args.get("from_"), args.get("to")
     if from_ is not None and to is not None and from_ > to:
         # As the Customer.events resolver (types.py): every customer's field errs.
         return [BadInput("from must not be after to") for _ in customers]
     keys = [EventsKey(c.row.id, from_, to) for c in customers]
     lists = await ctx.loaders.events.load_many(keys)
-    # One derivation for the events of the whole level (statuses, amounts, rights).
+    # One derivation for the events of the whole level (statuses, amounts, rights);
+    # the vouchers' rows are read only when an amount is asked for.
     rows = [row for rows in lists for row in rows]
-    derived = iter(await event_facts.derive_events(ctx, rows))
+    derived = iter(
+        await event_facts.derive_events(ctx, rows, amounts=not AMOUNT_FIELDS.isdisjoint(selected))
+    )
     status = args.get("status")
     wanted = None if status is None else {s.value for s in status}
     result: list[Any] = []
@@ -164,7 +173,7 @@ REGISTRY = Registry(
         ("Customer", "purchasingPowers"): _b(_regular_vouchers),
         ("Customer", "balancePurchasingPowers"): _b(_balance_vouchers),
         ("Customer", "reservations"): _b(_reservations),
-        ("Customer", "events"): _b(_events),
+        ("Customer", "events"): BatchedField(resolve=_events, selection=True),
         ("Customer", "access"): _b(_access),
         ("PurchasingPower", "service"): _b(_services),
         ("PurchasingPower", "contents"): _b(_voucher_contents),
@@ -177,9 +186,9 @@ REGISTRY = Registry(
         ("Event", "content"): _b(_content_by_row),
         ("Event", "status"): _derived(lambda d: EventStatus(d.status)),
         ("Event", "settlementDate"): _derived(lambda d: d.settlement_date),
-        ("Event", "price"): _derived(lambda d: d.amounts.price),
-        ("Event", "voucherShare"): _derived(lambda d: d.amounts.voucher_share),
-        ("Event", "copay"): _derived(lambda d: d.amounts.copay),
+        ("Event", "price"): _derived(lambda d: event_facts.amounts_of(d).price),
+        ("Event", "voucherShare"): _derived(lambda d: event_facts.amounts_of(d).voucher_share),
+        ("Event", "copay"): _derived(lambda d: event_facts.amounts_of(d).copay),
         ("Event", "editable"): _derived(lambda d: d.editable),
         ("Event", "deletable"): _derived(lambda d: d.deletable),
     },

@@ -18,6 +18,7 @@ on random documents over random worlds.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -70,7 +71,10 @@ LevelResolver = Callable[[Context, Sequence[Any], Mapping[str, Any]], Any]
 class BatchedField:
     """How an async field of a type is resolved for a whole level at once."""
 
-    resolve: LevelResolver
+    resolve: Callable[..., Any]  # a LevelResolver, taking `selected` too if `selection`
+    # Whether `resolve` takes `selected`: the names of the fields selected on its
+    # objects (e.g. events read their vouchers only when an amount is selected).
+    selection: bool = False
 
 
 # Runs before the fields of a level of the named type: e.g. derive every event's
@@ -210,7 +214,6 @@ class _Planner:
         if definition is None:
             raise _NotPlanned(f"unknown field {name}")
         raw_args = get_argument_values(definition, nodes[0], self.variables)
-        resolve, args = self._resolver(parent, name, definition, raw_args)
         named = get_named_type(definition.type)
         children: list[FieldPlan] | None = None
         child_type: GraphQLObjectType | None = None
@@ -220,6 +223,8 @@ class _Planner:
             children = self.plan(child_type, sets)
         elif not is_leaf_type(named):
             raise _NotPlanned(f"abstract type {named}")
+        selected = frozenset(child.name for child in children or ())
+        resolve, args = self._resolver(parent, name, definition, raw_args, selected)
         return FieldPlan(
             key, name, parent, nodes, definition.type, resolve, args, children, child_type
         )
@@ -230,6 +235,7 @@ class _Planner:
         name: str,
         definition: GraphQLField,
         raw_args: dict[str, Any],
+        selected: frozenset[str],
     ) -> tuple[LevelResolver, Mapping[str, Any]]:
         batched = self.registry.fields.get((parent.name, name))
         strawberry_field = (definition.extensions or {}).get(DEFINITION)
@@ -243,6 +249,8 @@ class _Planner:
             info=None,
         )
         if batched is not None:
+            if batched.selection:
+                return functools.partial(batched.resolve, selected=selected), args
             return batched.resolve, args
         resolver: StrawberryResolver[Any] | None = strawberry_field.base_resolver
         if resolver is None:

@@ -219,17 +219,21 @@ class Event:
     # return an awaitable that derives this one event.
     def _derive(self, info: Info) -> Awaitable[event_facts.DerivedEvent]:
         async def derive() -> event_facts.DerivedEvent:
-            if self.derived is None:
+            if self.derived is None or self.derived.amounts is None:
                 self.derived = (await event_facts.derive_events(info.context, [self.row]))[0]
             return self.derived
 
         return derive()
 
     def _answer(
-        self, info: Info, pick: Callable[[event_facts.DerivedEvent], T]
+        self,
+        info: Info,
+        pick: Callable[[event_facts.DerivedEvent], T],
+        amounts: bool = False,
     ) -> T | Awaitable[T]:
-        if self.derived is not None:
-            return pick(self.derived)
+        derived = self.derived
+        if derived is not None and (derived.amounts is not None or not amounts):
+            return pick(derived)
 
         async def later() -> T:
             return pick(await self._derive(info))
@@ -246,15 +250,15 @@ class Event:
 
     @strawberry.field
     def price(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: d.amounts.price)  # type: ignore[return-value]
+        return self._answer(info, lambda d: event_facts.amounts_of(d).price, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field
     def voucher_share(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: d.amounts.voucher_share)  # type: ignore[return-value]
+        return self._answer(info, lambda d: event_facts.amounts_of(d).voucher_share, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field
     def copay(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: d.amounts.copay)  # type: ignore[return-value]
+        return self._answer(info, lambda d: event_facts.amounts_of(d).copay, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field(description="Whether the viewer may edit this event today.")
     def editable(self, info: Info) -> bool:
