@@ -28,4 +28,15 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value)
+        # A page holds thousands of amounts but few distinct texts ("1.00", "52.35"):
+        # a Decimal is immutable, so equal texts share one (a dict lookup, not a parse).
+        found = _PARSED.get(value)
+        if found is None:
+            if len(_PARSED) >= _PARSED_SIZE:
+                _PARSED.clear()
+            found = _PARSED[value] = Decimal(value)
+        return found
+
+
+_PARSED: dict[str, Decimal] = {}
+_PARSED_SIZE = 65536

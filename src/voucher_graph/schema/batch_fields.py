@@ -34,23 +34,23 @@ Args = Mapping[str, Any]
 
 
 async def _customer_numbers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
-    return list(await ctx.loaders.customer_number.load_many([c.row.id for c in customers]))
+    return await ctx.loaders.level(ctx.loaders.customer_number, [c.row.id for c in customers])
 
 
 async def _regular_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
-    lists = await ctx.loaders.purchasing_powers.load_many([c.row.id for c in customers])
+    lists = await ctx.loaders.level(ctx.loaders.purchasing_powers, [c.row.id for c in customers])
     return [[PurchasingPower(row=r) for r in rows if r.kind == "REGULAR"] for rows in lists]
 
 
 async def _balance_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
-    lists = await ctx.loaders.purchasing_powers.load_many([c.row.id for c in customers])
+    lists = await ctx.loaders.level(ctx.loaders.purchasing_powers, [c.row.id for c in customers])
     return [[BalancePurchasingPower(row=r) for r in rows if r.kind == "BALANCE"] for rows in lists]
 
 
 async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
     include_ended = bool(args.get("include_ended", False))
     keys = [ReservationsKey(c.row.id, include_ended, ctx.today) for c in customers]
-    lists = await ctx.loaders.reservations.load_many(keys)
+    lists = await ctx.loaders.level(ctx.loaders.reservations, keys)
     return [[Reservation(row=r) for r in rows] for rows in lists]
 
 
@@ -66,7 +66,7 @@ async def _events(
         # As the Customer.events resolver (types.py): every customer's field errs.
         return [BadInput("from must not be after to") for _ in customers]
     keys = [EventsKey(c.row.id, from_, to) for c in customers]
-    lists = await ctx.loaders.events.load_many(keys)
+    lists = await ctx.loaders.level(ctx.loaders.events, keys)
     # One derivation for the events of the whole level (statuses, amounts, rights);
     # the vouchers' rows are read only when an amount is asked for.
     rows = [row for rows in lists for row in rows]
@@ -112,7 +112,7 @@ def _memo(made: dict[str, Any], key: str, rows: Mapping[str, Any], make: Any) ->
 async def _voucher_contents(
     ctx: Context, vouchers: Sequence[PurchasingPower], _: Args
 ) -> list[Any]:
-    lists = await ctx.loaders.pp_contents.load_many([v.row.id for v in vouchers])
+    lists = await ctx.loaders.level(ctx.loaders.pp_contents, [v.row.id for v in vouchers])
     return [[PurchasingPowerContent(row=r) for r in rows] for rows in lists]
 
 
