@@ -39,7 +39,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .types import ExactDecimal
+from .types import ExactDecimal, parse_stored
 
 
 class Row(asyncpg.Record):  # type: ignore[misc]
@@ -155,7 +155,12 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
         type_ = column[3]
         if not isinstance(type_, _PLAIN_TYPES):
             return None  # its result processing may depend on the driver's column type
-        columns[name] = _column(index, type_._cached_result_processor(dialect, None))
+        convert = (
+            parse_stored  # ExactDecimal's own processing, without SQLAlchemy's wrapper
+            if isinstance(type_, ExactDecimal)
+            else type_._cached_result_processor(dialect, None)
+        )
+        columns[name] = _column(index, convert)
     record_class = type(f"Row{len(_COMPILED)}", (Row,), columns)
     return Compiled(
         sql=result.string,

@@ -381,6 +381,10 @@ Node = tuple[Any, str | int, int] | None
 Where = Callable[[int], Node]
 
 
+def _at_root(_index: int) -> Node:
+    return None
+
+
 def _unwind(node: Node) -> tuple[list[str | int], tuple[int, ...]]:
     keys: list[str | int] = []
     ordinals: list[int] = []
@@ -425,9 +429,12 @@ class _Run:
         plans: list[FieldPlan],
         object_type: GraphQLObjectType,
         objects: Sequence[Any],
-        nodes: Sequence[Node],
+        where_object: Where,
     ) -> list[Any]:
-        """The result dicts of `objects` (PROPAGATE where a non-null field was null)."""
+        """The result dicts of `objects` (PROPAGATE where a non-null field was null).
+
+        `where_object(i)` is the i-th object's position; positions are made only when
+        an error needs one, not for each of a page's thousands of objects."""
         prepare = self.registry.prepare.get(object_type.name)
         if prepare is not None and objects:
             await prepare(self.context, objects)
@@ -443,7 +450,7 @@ class _Run:
             key = plan.key
 
             def where(index: int, key: str = key, position: int = position) -> Node:
-                return (nodes[index], key, position)
+                return (where_object(index), key, position)
 
             completed = await self.complete(plan, plan.return_type, values, where)
             if len(completed) != len(objects):
@@ -499,10 +506,15 @@ class _Run:
         if is_leaf_type(return_type):
             return self._complete_leaves(plan, return_type, out, kinds, where)
         assert plan.children is not None and plan.child_type is not None
+        if _NoneType not in kinds and _Propagate not in kinds:  # every object present
+            return await self.level(plan.children, plan.child_type, out, where)
         present = [i for i, value in enumerate(out) if value is not None and value is not PROPAGATE]
         if present:
             dicts = await self.level(
-                plan.children, plan.child_type, [out[i] for i in present], list(map(where, present))
+                plan.children,
+                plan.child_type,
+                [out[i] for i in present],
+                lambda index: where(present[index]),
             )
             for index, result in zip(present, dicts, strict=True):
                 out[index] = result
@@ -610,7 +622,7 @@ class BatchedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         errors = _Errors()
         run = _Run(self.context_value, self.registry, errors)
         assert self.schema.query_type is not None
-        [data] = await run.level(plans, self.schema.query_type, [self.root_value], [None])
+        [data] = await run.level(plans, self.schema.query_type, [self.root_value], _at_root)
         found = sorted(errors.found, key=lambda pair: pair[0])
         return ExecutionResult(
             None if data is PROPAGATE else data, [error for _, error in found] or None
