@@ -588,21 +588,24 @@ def ratio(ours: float, theirs: float | None) -> str:
 
 def report(pages: dict[tuple[str, int], dict[str, list[float]]], loads: dict[str, Load],
            statements: dict[tuple[str, str], Counter[int]], clients: int) -> None:
-    print("\nfull nested page (ms; goal: ratio ours/theirs <= "
-          f"{GOAL_NESTED:.1f}x at p50)")
-    print(f"{'user':<12} {'first':>5} {'stmts':>5} | {'ours p50':>9} {'p95':>7} | "
-          f"{'theirs p50':>10} {'p95':>7} | {'ratio p50':>9} {'p95':>6} goal")
-    for (user, first), times in pages.items():
-        ours = times["ours"]
-        theirs = times.get("theirs")
-        stmts = usual(statements.get((user, f"Full{first}")))
-        o50, o95 = statistics.median(ours), percentile(ours, 0.95)
-        t50 = statistics.median(theirs) if theirs else None
-        t95 = percentile(theirs, 0.95) if theirs else None
-        goal = "-" if not t50 else ("met" if o50 / t50 <= GOAL_NESTED else "MISSED")
-        print(f"{user:<12} {first:>5} {stmts:>5} | {o50:>9.1f} {o95:>7.1f} | "
-              f"{(f'{t50:.1f}' if t50 else '-'):>10} {(f'{t95:.1f}' if t95 else '-'):>7} | "
-              f"{ratio(o50, t50):>9} {ratio(o95, t95):>6} {goal}")
+    if pages:
+        print("\nfull nested page (ms; goal: ratio ours/theirs <= "
+              f"{GOAL_NESTED:.1f}x at p50)")
+        print(f"{'user':<12} {'first':>5} {'stmts':>5} | {'ours p50':>9} {'p95':>7} | "
+              f"{'theirs p50':>10} {'p95':>7} | {'ratio p50':>9} {'p95':>6} goal")
+        for (user, first), times in pages.items():
+            ours = times["ours"]
+            theirs = times.get("theirs")
+            stmts = usual(statements.get((user, f"Full{first}")))
+            o50, o95 = statistics.median(ours), percentile(ours, 0.95)
+            t50 = statistics.median(theirs) if theirs else None
+            t95 = percentile(theirs, 0.95) if theirs else None
+            goal = "-" if not t50 else ("met" if o50 / t50 <= GOAL_NESTED else "MISSED")
+            print(f"{user:<12} {first:>5} {stmts:>5} | {o50:>9.1f} {o95:>7.1f} | "
+                  f"{(f'{t50:.1f}' if t50 else '-'):>10} {(f'{t95:.1f}' if t95 else '-'):>7} | "
+                  f"{ratio(o50, t50):>9} {ratio(o95, t95):>6} {goal}")
+    if not loads:
+        return
     print(f"\nsmall frontend query, {SMALL_USER}, {clients} concurrent clients "
           f"(goal: requests/s ratio >= {GOAL_THROUGHPUT:.1f}x, then 1.0x)")
     print(f"{'side':<7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'bad':>5}")
@@ -642,6 +645,8 @@ def main() -> int:
     parser.add_argument("--keep-ours", action="store_true",
                         help="reuse voucher-graph's tables from an earlier run, same --customers")
     parser.add_argument("--prepare-only", action="store_true", help="load the data and stop")
+    parser.add_argument("--only", choices=["pages", "small"],
+                        help="measure only the full pages or only the small query")
     parser.add_argument("--visibility", choices=["precomputed", "live"], default="precomputed",
                         help="PostGraphile's row-level security: rule views materialized per "
                         "user at load time, or evaluated per statement (precomputed)")
@@ -702,12 +707,16 @@ def main() -> int:
                 for problem in problems[:10]:
                     print("  " + problem)
 
-            print(f"full nested pages, {args.samples} samples per case, alternating sides:")
-            pages = measure_pages(sides, tokens, args.samples)
-            print(f"small query: {args.seconds:g} s per side in two alternating halves, "
-                  + ("autocannon" if with_theirs else "asyncio + httpx") + " ...")
-            loads = measure_small(sides, tokens[SMALL_USER], ids, args.seconds, args.clients,
-                                  use_node=with_theirs)
+            pages: dict[tuple[str, int], dict[str, list[float]]] = {}
+            loads: dict[str, Load] = {}
+            if args.only != "small":
+                print(f"full nested pages, {args.samples} samples per case, alternating sides:")
+                pages = measure_pages(sides, tokens, args.samples)
+            if args.only != "pages":
+                print(f"small query: {args.seconds:g} s per side in two alternating halves, "
+                      + ("autocannon" if with_theirs else "asyncio + httpx") + " ...")
+                loads = measure_small(sides, tokens[SMALL_USER], ids, args.seconds,
+                                      args.clients, use_node=with_theirs)
         finally:
             for server in servers:
                 stop(server)

@@ -19,14 +19,15 @@ from graphql import ExecutionResult
 from opentelemetry.sdk.trace import TracerProvider
 from oso import Oso
 from starlette.applications import Starlette
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 
-from .auth import TokenError, user_id_from_header
+from .auth import BearerBackend
 from .data import access_log, reads
 from .data.engine import (
     DatabaseError,
@@ -51,6 +52,7 @@ from .schema.errors import INTERNAL, client_error, error_code
 from .schema.limits import LimitCheck, schema_extensions
 from .settings import Settings
 from .web import graphql_http, metrics, telemetry
+from .web.body_limit import BodyLimit, BodyTooLarge
 from .web.cors import with_cors
 from .web.graphiql import graphiql_page, static_mount
 from .web.public_url import public_base
@@ -168,21 +170,6 @@ class RequestLog:
         )
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None when it exceeds `limit` bytes (read no further than that)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _replay(body: bytes) -> Receive:
     """A receive channel that hands Strawberry the body already read."""
     sent = False
@@ -215,8 +202,9 @@ def _check_payload(body: bytes) -> tuple[dict[str, Any] | None, str]:
 
 
 class GraphQLEndpoint(GraphQL):
-    """Strawberry's ASGI view, with authentication, a session per request, the
-    access log written before the response leaves, and errors mapped to codes."""
+    """Strawberry's ASGI view, with a session per request, the access log written before
+    the response leaves, and errors mapped to codes. It runs inside `guarded` (below):
+    request.user comes from the bearer token, and the body is read under the limit."""
 
     def __init__(self, services: Services) -> None:
         settings = services.settings
@@ -252,6 +240,8 @@ class GraphQLEndpoint(GraphQL):
         with statement_count() as statements:
             try:
                 response = await self._dispatch(request, log)
+            except BodyTooLarge as exc:
+                response = _error(413, "BAD_USER_INPUT", str(exc))
             except Exception:  # noqa: BLE001 - the client gets a request id, never a trace
                 logger.exception("unexpected failure in request %s", log.request_id)
                 response = _internal(log.request_id)
@@ -285,30 +275,17 @@ class GraphQLEndpoint(GraphQL):
             return graphiql_page(request, trusted_documents=self.trusted_documents is not None)
         # The token first (no database work): strangers learn nothing else, and
         # never make the server read a body.
-        if settings.jwt_secret is None:
-            return _unauthorized("the server has no token secret")
-        try:
-            log.user_id = user_id_from_header(
-                request.headers.get("authorization"),
-                settings.jwt_secret,
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-                max_ttl_seconds=settings.jwt_max_ttl_seconds,
-            )
-        except TokenError as exc:
+        if not request.user.is_authenticated:
             log.codes = ("UNAUTHENTICATED",)
-            return _unauthorized(str(exc))
+            return _unauthorized(request.user.reason)
+        log.user_id = request.user.identity
         if request.method != "POST":
             # No queries (nor mutations) over GET: they would land in logs and caches.
             return _error(405, "BAD_USER_INPUT", "send queries as POST", {"Allow": "POST"})
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":
             return _error(415, "BAD_USER_INPUT", "the body must be application/json")
-        body = await _read_body(request, settings.limits.max_body_bytes)
-        if body is None:
-            return _error(
-                413, "BAD_USER_INPUT", f"the body exceeds {settings.limits.max_body_bytes} bytes"
-            )
+        body = await request.body()  # BodyLimit: over the limit raises BodyTooLarge
         if self.trusted_documents is not None:
             body, refusal = self.trusted_documents.rewrite(body)
             if refusal:
@@ -429,6 +406,19 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+def guarded(endpoint: ASGIApp, settings: Settings) -> ASGIApp:
+    """The endpoint with request.user read from the bearer token (auth.BearerBackend)
+    and its body limited to `limits.max_body_bytes` (web/body_limit.py). Both pure ASGI:
+    no extra task or body copy per request, unlike BaseHTTPMiddleware."""
+    backend = BearerBackend(
+        settings.jwt_secret,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        max_ttl_seconds=settings.jwt_max_ttl_seconds,
+    )
+    return BodyLimit(AuthenticationMiddleware(endpoint, backend), settings.limits.max_body_bytes)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -462,14 +452,16 @@ def create_app(
         if own_provider and provider is not None:
             provider.shutdown()  # flush the spans still queued for export
 
-    graphql = GraphQLEndpoint(services)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
             # Every method: the endpoint answers 405 itself; CORS answers preflights first.
             Route(
                 "/graphql",
-                with_cors(telemetry.traced_app(graphql, provider), settings.cors_origins),
+                with_cors(
+                    telemetry.traced_app(guarded(GraphQLEndpoint(services), settings), provider),
+                    settings.cors_origins,
+                ),
             ),
             Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
             print_route(services, write_access_log),

@@ -1,10 +1,18 @@
-"""Bearer tokens: HS256 JWTs whose `sub` names the user (CONTRACT.md, HTTP)."""
+"""Bearer tokens: HS256 JWTs whose `sub` names the user (CONTRACT.md, HTTP), and the
+Starlette authentication backend that reads them from the Authorization header."""
 
 from __future__ import annotations
 
 import time
 
 import jwt
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    SimpleUser,
+    UnauthenticatedUser,
+)
+from starlette.requests import HTTPConnection
 
 ALGORITHM = "HS256"
 CLOCK_SKEW_SECONDS = 60
@@ -71,3 +79,48 @@ def user_id_from_header(
     if not isinstance(subject, str) or not subject:
         raise TokenError("invalid token subject")
     return subject
+
+
+class Anonymous(UnauthenticatedUser):
+    """A request without a usable token, and why not (the 401's message)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class BearerBackend(AuthenticationBackend):
+    """request.user: a SimpleUser named by the token's `sub`, or Anonymous with the reason.
+
+    A bad token is not an error here: the endpoint decides what needs a user (GraphiQL's
+    page and OPTIONS do not) and answers the 401 itself, logged like any other answer.
+    No database work: whether the user exists is the endpoint's question."""
+
+    def __init__(
+        self,
+        secret: str | None,
+        *,
+        issuer: str | None = None,
+        audience: str | None = None,
+        max_ttl_seconds: int | None = None,
+    ) -> None:
+        self.secret = secret
+        self.issuer = issuer
+        self.audience = audience
+        self.max_ttl_seconds = max_ttl_seconds
+
+    async def authenticate(
+        self, conn: HTTPConnection
+    ) -> tuple[AuthCredentials, SimpleUser | Anonymous]:
+        if self.secret is None:
+            return AuthCredentials(), Anonymous("the server has no token secret")
+        try:
+            user_id = user_id_from_header(
+                conn.headers.get("authorization"),
+                self.secret,
+                issuer=self.issuer,
+                audience=self.audience,
+                max_ttl_seconds=self.max_ttl_seconds,
+            )
+        except TokenError as exc:
+            return AuthCredentials(), Anonymous(str(exc))
+        return AuthCredentials(["authenticated"]), SimpleUser(user_id)

@@ -15,6 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency
+from babel.numbers import format_decimal as format_number
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -23,7 +27,7 @@ from starlette.routing import Route
 from .data import reports as report_data
 from .data.engine import Session
 from .domain.errors import DomainError
-from .domain.money import format_decimal
+from .domain.money import format_decimal, round_cents
 from .print_links import PrintLinkError, print_link_operation, read_print_token
 from .schema.context import Context
 from .schema.statements import PRINT_PATH, StatementData, compute_statement
@@ -146,6 +150,12 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# Amounts, quantities and dates in each language's Finnish conventions, from Babel's CLDR
+# data: fi and sv as written in Finland ("1 234,50 €", "5.1.2026", with no-break spaces);
+# en with the euro sign first ("€1,234.50") and ISO dates, unambiguous to any reader.
+LOCALES = {"fi": Locale.parse("fi_FI"), "sv": Locale.parse("sv_FI"), "en": Locale.parse("en")}
+DATE_FORMATS = {"fi": "short", "sv": "short", "en": "yyyy-MM-dd"}
+
 RecordAccess = Callable[[Session, Context], Awaitable[None]]
 
 
@@ -154,38 +164,26 @@ def language(value: str | None) -> str:
     return value if value in LANGUAGES else "fi"
 
 
-def _money(lang: str) -> Callable[[Decimal], str]:
-    def display(value: Decimal) -> str:
-        text = format_decimal(value)
-        return f"{text.replace('.', ',')} €" if lang != "en" else f"€{text}"
+def formats(lang: str) -> dict[str, Callable[[Any], str]]:
+    """The page's money, number and day formats in `lang`."""
+    locale, date_format = LOCALES[lang], DATE_FORMATS[lang]
 
-    return display
+    # Rounded to cents as the API rounds (half up), so Babel has nothing left to round.
+    def money(value: Decimal) -> str:
+        return format_currency(round_cents(value), "EUR", locale=locale)
 
+    def number(value: Decimal) -> str:
+        return format_number(round_cents(value), "#,##0.00", locale=locale)
 
-def _number(lang: str) -> Callable[[Decimal], str]:
-    def display(value: Decimal) -> str:
-        text = format_decimal(value)
-        return text.replace(".", ",") if lang != "en" else text
+    def day(value: date) -> str:
+        return format_date(value, date_format, locale=locale)
 
-    return display
-
-
-def _date(lang: str) -> Callable[[date], str]:
-    def display(value: date) -> str:
-        return value.isoformat() if lang == "en" else f"{value.day}.{value.month}.{value.year}"
-
-    return display
+    return {"money": money, "number": number, "day": day}
 
 
 def render_statement(lang: str, **values: Any) -> str:
     return _TEMPLATES.get_template("statement.html").render(
-        lang=lang,
-        t=LABELS[lang],
-        money=_money(lang),
-        number=_number(lang),
-        day=_date(lang),
-        raw=format_decimal,
-        **values,
+        lang=lang, t=LABELS[lang], raw=format_decimal, **formats(lang), **values
     )
 
 

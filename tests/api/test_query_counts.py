@@ -127,3 +127,28 @@ async def test_the_total_is_counted_only_when_selected(api: Api) -> None:
     body = await api.query(without_total, {"first": 10, "name": True}, user="o1-admin")
     assert not body.get("errors") and len(body["data"]["customers"]["edges"]) == 10
     assert api.counter.count == 11 - 1
+
+
+# A frontend's small query: one customer, its names and its events' statuses.
+SMALL = """query($id: ID!) { customer(id: $id) {
+  id firstName lastName events { id serviceDate units unitPrice status editable }
+} }"""
+
+
+async def test_a_small_query_reads_vouchers_only_for_amounts(api: Api) -> None:
+    """Statuses, settlement dates and rights come from the event and the kept reference
+    tables; only price, voucherShare or copay read the vouchers' rows:
+
+        1  the viewer        2  the customer        3  its events (authorized)
+        4  the access-log insert
+        (+5 vouchers with their contents, +6 their events, for an amount)
+    """
+    page = await api.query("{ customers(first: 1) { edges { node { id } } } }", user="p1-recorder")
+    customer_id = page["data"]["customers"]["edges"][0]["node"]["id"]
+    counts = {}
+    for label, document in (("statuses", SMALL), ("amounts", SMALL.replace("status", "copay"))):
+        api.counter.reset()
+        body = await api.query(document, {"id": customer_id}, user="p1-recorder")
+        assert not body.get("errors") and body["data"]["customer"]["events"]
+        counts[label] = api.counter.count
+    assert counts == {"statuses": 4, "amounts": 6}

@@ -66,6 +66,16 @@ async def test_an_oversized_body_without_a_length_is_413(example_api: Api) -> No
     assert response.status_code == 413
 
 
+async def test_a_stranger_with_an_oversized_body_gets_401_not_413(example_api: Api) -> None:
+    # The token is checked before the body limit: a stranger never makes the server read.
+    body = json.dumps({"query": QUERY, "variables": {"x": "y" * 1_100_000}}).encode()
+    response = await example_api.client.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 401
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["UNAUTHENTICATED"]
+
+
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 async def test_queries_go_by_post_only(example_api: Api, method: str) -> None:
     response = await example_api.client.request(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +19,7 @@ from support import SECRET, TODAY, Api
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory
 from voucher_graph.print_links import PrintClaims, sign_print_token
+from voucher_graph.printing import formats
 from voucher_graph.settings import Settings
 
 STATEMENT = """
@@ -61,7 +64,9 @@ async def test_the_page_shows_the_apis_lines_and_totals(api: Api) -> None:
     assert page.text_by_id["provider"] == "Hoivapalvelu Oy"
     assert page.text_by_id["customer-name"] == "Åke Korhonen"
     assert page.text_by_id["customer-ssn"] == "190925-733L"
-    assert page.text_by_id["total-copay"].strip() == "70,00 €"
+    # Babel's Finnish: a no-break space before the euro sign (and between thousands).
+    assert page.text_by_id["total-copay"].strip() == "70,00\u00a0€"
+    assert page.text_by_id["period"] == "1.10.2026 – 30.11.2026"
 
 
 async def test_showing_name_and_hetu_is_written_to_the_access_log(api: Api) -> None:
@@ -94,22 +99,44 @@ async def test_an_organizer_users_page_names_no_provider(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "title", "copay"),
+    ("lang", "title", "copay", "period"),
     [
-        (None, "Omavastuuerittely", "70,00 €"),
-        ("fi", "Omavastuuerittely", "70,00 €"),
-        ("sv", "Specifikation av självriskandel", "70,00 €"),
-        ("en", "Copay statement", "€70.00"),
-        ("de", "Omavastuuerittely", "70,00 €"),  # unknown: Finnish
+        (None, "Omavastuuerittely", "70,00\u00a0€", "1.10.2026 – 30.11.2026"),
+        ("fi", "Omavastuuerittely", "70,00\u00a0€", "1.10.2026 – 30.11.2026"),
+        ("sv", "Specifikation av självriskandel", "70,00\u00a0€", "1.10.2026 – 30.11.2026"),
+        ("en", "Copay statement", "€70.00", "2026-10-01 – 2026-11-30"),
+        ("de", "Omavastuuerittely", "70,00\u00a0€", "1.10.2026 – 30.11.2026"),  # unknown: fi
     ],
 )
 async def test_the_language_is_chosen_by_the_lang_parameter(
-    api: Api, lang: str | None, title: str, copay: str
+    api: Api, lang: str | None, title: str, copay: str, period: str
 ) -> None:
     url = (await statement(api, "u1"))["printUrl"] + (f"&lang={lang}" if lang else "")
     response = await api.client.get(url)
     assert f"<title>{title}</title>" in response.text
-    assert StatementPage(response.text).text_by_id["total-copay"].strip() == copay
+    page = StatementPage(response.text)
+    assert page.text_by_id["total-copay"].strip() == copay
+    assert page.text_by_id["period"] == period
+
+
+@pytest.mark.parametrize(
+    ("lang", "money", "number", "day"),
+    [
+        ("fi", "1\u00a0234,50\u00a0€", "1\u00a0234,50", "5.1.2026"),
+        ("sv", "1\u00a0234,50\u00a0€", "1\u00a0234,50", "5.1.2026"),
+        ("en", "€1,234.50", "1,234.50", "2026-01-05"),
+    ],
+)
+def test_amounts_and_dates_are_written_as_the_language_writes_them(
+    lang: str, money: str, number: str, day: str
+) -> None:
+    shown = formats(lang)
+    assert shown["money"](Decimal("1234.5")) == money
+    assert shown["number"](Decimal("1234.5")) == number
+    assert shown["day"](date(2026, 1, 5)) == day
+    # Cents rounded half up, as the API rounds; a zero has no sign.
+    assert shown["money"](Decimal("0.005")).startswith(("0,01", "€0.01"))
+    assert "-" not in shown["money"](Decimal("-0.001"))
 
 
 def claims(**changes: Any) -> PrintClaims:

@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import functools
 import weakref
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+
+from . import raw_rows
 
 
 def async_url(url: str) -> str:
@@ -210,9 +212,29 @@ class ShieldedSession(AsyncSession):
 
         async def run() -> list[Any]:
             connection = await AsyncSession.connection(self)
+            found = raw_rows.compiled(statement, connection.dialect)
+            if found is not None:  # PostgreSQL: straight on asyncpg (data/raw_rows.py)
+                return await raw_rows.fetch(connection, found, params)
             return list((await connection.execute(statement, params)).all())
 
         return await self._shielded(run)  # type: ignore[no-any-return]
+
+    @_shielding
+    async def write_many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write (an INSERT without RETURNING) once per row of `rows`: on
+        PostgreSQL in one asyncpg round trip, in the open transaction or else on its own
+        (data/raw_rows.py); elsewhere through SQLAlchemy. Same lock and shield."""
+
+        async def run() -> None:
+            connection = await AsyncSession.connection(self)
+            keys = tuple(rows[0]) if rows else ()
+            found = raw_rows.compiled_write(statement, keys, connection.dialect)
+            if found is not None:
+                await raw_rows.execute_many(connection, found, rows)
+            else:
+                await connection.execute(statement, list(rows))
+
+        await self._shielded(run)
 
     def begin(self) -> AsyncSessionTransaction:
         return ShieldedTransaction(self)
@@ -257,6 +279,17 @@ class ShieldedTransaction(AsyncSessionTransaction):
         await self.session._shielded(
             lambda: AsyncSessionTransaction.__aexit__(self, type_, value, traceback)
         )
+
+
+async def read_rows(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """The rows of a read statement: through `ShieldedSession.rows` (straight on asyncpg
+    on PostgreSQL) for a request's session, else through `execute`."""
+    if isinstance(session, ShieldedSession):
+        rows: list[Any] = await session.rows(statement, params)
+        return rows
+    return list((await session.execute(statement, params)).all())
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

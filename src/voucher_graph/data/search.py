@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from . import models as m
+from .engine import read_rows
 
 
 class BadCursor(ValueError):
@@ -230,7 +231,12 @@ class _Statements:
         if shape.after:
             # A row comparison: an index range on (last, first, id), not a filter.
             page = page.where(order > tuple_(*_AFTER))
-        self.page = page.order_by(*order.clauses).limit(_LIMIT)
+        # Plain rows of the customer's columns, as the loaders read them (no ORM object).
+        self.page = (
+            page.with_only_columns(*m.Customer.__table__.columns)
+            .order_by(*order.clauses)
+            .limit(_LIMIT)
+        )
         self.total = _total_statement(visible_customers, matching, shape)
 
 
@@ -292,17 +298,16 @@ async def search_customers(
     if after is not None:
         # The cursor's customer, if the viewer still sees it; one that is absent or
         # hidden is refused exactly alike, so a cursor reveals nothing.
-        keys = (
-            await session.execute(statements.cursor, {"cursor_id": decode_cursor(after)})
-        ).first()
-        if keys is None:
+        found = await read_rows(session, statements.cursor, {"cursor_id": decode_cursor(after)})
+        if not found:
             raise BadCursor("after is not a cursor of this list")
-        values.update(zip(("after_last", "after_first", "after_id"), keys, strict=True))
-    rows = list((await session.scalars(statements.page, {**values, "page_limit": first + 1})).all())
+        values.update(zip(("after_last", "after_first", "after_id"), found[0], strict=True))
+    rows = await read_rows(session, statements.page, {**values, "page_limit": first + 1})
 
     async def total() -> int:
         if after is None and len(rows) <= first:
             return len(rows)
-        return int(await session.scalar(statements.total, values) or 0)
+        counted = await read_rows(session, statements.total, values)
+        return int(counted[0][0] or 0)
 
     return Page(customers=rows[:first], total=total, has_next_page=len(rows) > first)

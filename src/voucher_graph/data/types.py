@@ -26,6 +26,20 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return format(Decimal(value).quantize(Decimal("0.01")), "f")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return Decimal(value)
+        return None if value is None else parse_stored(value)
+
+
+def parse_stored(value: Any) -> Decimal:
+    """A stored amount as a Decimal (data/raw_rows.py calls this directly)."""
+    # A page holds thousands of amounts but few distinct texts ("1.00", "52.35"):
+    # a Decimal is immutable, so equal texts share one (a dict lookup, not a parse).
+    found = _PARSED.get(value)
+    if found is None:
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.clear()
+        found = _PARSED[value] = Decimal(value)
+    return found
+
+
+_PARSED: dict[str, Decimal] = {}
+_PARSED_SIZE = 65536

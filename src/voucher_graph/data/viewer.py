@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, Subquery, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .engine import read_rows
 from .models import Event, PurchasingPower, Reservation, Team, TeamMember, TeamService, User
 from .reference import GENERATION, GENERATION_COLUMN
 
@@ -89,7 +90,7 @@ async def load_viewer(
     One statement. Read on every request, never cached: a revoked team membership
     takes effect at once.
     """
-    rows = (await session.execute(_VIEWER, {"user_id": user_id})).all()
+    rows = await read_rows(session, _VIEWER, {"user_id": user_id})
     viewers = _viewers(rows, today=today, window_start=window_start)
     if not viewers:
         return None

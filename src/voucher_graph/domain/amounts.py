@@ -1,7 +1,7 @@
 """Event amounts: price, voucher share and copay (omavastuuosuus), and what a voucher has used."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -64,14 +64,12 @@ class EventFacts:
     unit_price: Decimal
     status: str
     deleted: bool
+    # Whether this event uses its voucher: derived once (amounts and used units ask for
+    # every event of a voucher, once per content).
+    counting: bool = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        workflow_status(self.status)
-
-    @property
-    def counting(self) -> bool:
-        """Whether this event uses its voucher."""
-        return is_counting(self.status, self.deleted)
+        object.__setattr__(self, "counting", is_counting(self.status, self.deleted))
 
 
 def _split(event_price: Decimal, voucher_share: Decimal) -> Amounts:

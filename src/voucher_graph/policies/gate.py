@@ -40,6 +40,8 @@ class Gate:
         self.actor = Actor.of(viewer)
         self.policy: Policy = cache if cache is not None else OsoPolicy(oso)
         self._decisions: dict[tuple[object, ...], Any] = {}
+        self._event_reads: dict[str, tuple[str, ...]] = {}
+        self._event_rights: dict[tuple[object, ...], bool] = {}
 
     def query(self, action: str, model: type[m.Base]) -> Select[Any]:
         """The rows of `model` the viewer may `action`, as a statement (data filtering)."""
@@ -105,8 +107,18 @@ class Gate:
         value, each time on a real event of that value (and the policy remembers the
         answer for later requests: `Policy.decision`).
         """
-        reads = self.policy.fields_read(self.actor, action, m.Event)
-        values = tuple(getattr(event, f) for f in reads)
-        return self.policy.decision(
-            self.actor, action, m.Event, values, lambda: real_row(m.Event, event)
-        )
+        reads = self._event_reads.get(action)
+        if reads is None:
+            reads = self._event_reads[action] = self.policy.fields_read(
+                self.actor, action, m.Event
+            )
+        key = (action, *[getattr(event, f) for f in reads])
+        found = self._event_rights.get(key)
+        if found is None:
+            # The policy's cache is keyed by the actor too, whose hash and equality
+            # walk its grants: kept here per request as well, a page's thousands of
+            # asks are one small-tuple lookup each.
+            found = self._event_rights[key] = self.policy.decision(
+                self.actor, action, m.Event, key[1:], lambda: real_row(m.Event, event)
+            )
+        return found

@@ -34,36 +34,45 @@ Args = Mapping[str, Any]
 
 
 async def _customer_numbers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
-    return list(await ctx.loaders.customer_number.load_many([c.row.id for c in customers]))
+    return await ctx.loaders.level(ctx.loaders.customer_number, [c.row.id for c in customers])
 
 
 async def _regular_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
-    lists = await ctx.loaders.purchasing_powers.load_many([c.row.id for c in customers])
+    lists = await ctx.loaders.level(ctx.loaders.purchasing_powers, [c.row.id for c in customers])
     return [[PurchasingPower(row=r) for r in rows if r.kind == "REGULAR"] for rows in lists]
 
 
 async def _balance_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
-    lists = await ctx.loaders.purchasing_powers.load_many([c.row.id for c in customers])
+    lists = await ctx.loaders.level(ctx.loaders.purchasing_powers, [c.row.id for c in customers])
     return [[BalancePurchasingPower(row=r) for r in rows if r.kind == "BALANCE"] for rows in lists]
 
 
 async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
     include_ended = bool(args.get("include_ended", False))
     keys = [ReservationsKey(c.row.id, include_ended, ctx.today) for c in customers]
-    lists = await ctx.loaders.reservations.load_many(keys)
+    lists = await ctx.loaders.level(ctx.loaders.reservations, keys)
     return [[Reservation(row=r) for r in rows] for rows in lists]
 
 
-async def _events(ctx: Context, customers: Sequence[Customer], args: Args) -> list[Any]:
+# The Event fields derived from every event of the event's voucher.
+AMOUNT_FIELDS = frozenset({"price", "voucherShare", "copay"})
+
+
+async def _events(
+    ctx: Context, customers: Sequence[Customer], args: Args, selected: frozenset[str]
+) -> list[Any]:
     from_, to = args.get("from_"), args.get("to")
     if from_ is not None and to is not None and from_ > to:
         # As the Customer.events resolver (types.py): every customer's field errs.
         return [BadInput("from must not be after to") for _ in customers]
     keys = [EventsKey(c.row.id, from_, to) for c in customers]
-    lists = await ctx.loaders.events.load_many(keys)
-    # One derivation for the events of the whole level (statuses, amounts, rights).
+    lists = await ctx.loaders.level(ctx.loaders.events, keys)
+    # One derivation for the events of the whole level (statuses, amounts, rights);
+    # the vouchers' rows are read only when an amount is asked for.
     rows = [row for rows in lists for row in rows]
-    derived = iter(await event_facts.derive_events(ctx, rows))
+    derived = iter(
+        await event_facts.derive_events(ctx, rows, amounts=not AMOUNT_FIELDS.isdisjoint(selected))
+    )
     status = args.get("status")
     wanted = None if status is None else {s.value for s in status}
     result: list[Any] = []
@@ -103,7 +112,7 @@ def _memo(made: dict[str, Any], key: str, rows: Mapping[str, Any], make: Any) ->
 async def _voucher_contents(
     ctx: Context, vouchers: Sequence[PurchasingPower], _: Args
 ) -> list[Any]:
-    lists = await ctx.loaders.pp_contents.load_many([v.row.id for v in vouchers])
+    lists = await ctx.loaders.level(ctx.loaders.pp_contents, [v.row.id for v in vouchers])
     return [[PurchasingPowerContent(row=r) for r in rows] for rows in lists]
 
 
@@ -164,7 +173,7 @@ REGISTRY = Registry(
         ("Customer", "purchasingPowers"): _b(_regular_vouchers),
         ("Customer", "balancePurchasingPowers"): _b(_balance_vouchers),
         ("Customer", "reservations"): _b(_reservations),
-        ("Customer", "events"): _b(_events),
+        ("Customer", "events"): BatchedField(resolve=_events, selection=True),
         ("Customer", "access"): _b(_access),
         ("PurchasingPower", "service"): _b(_services),
         ("PurchasingPower", "contents"): _b(_voucher_contents),
@@ -177,9 +186,9 @@ REGISTRY = Registry(
         ("Event", "content"): _b(_content_by_row),
         ("Event", "status"): _derived(lambda d: EventStatus(d.status)),
         ("Event", "settlementDate"): _derived(lambda d: d.settlement_date),
-        ("Event", "price"): _derived(lambda d: d.amounts.price),
-        ("Event", "voucherShare"): _derived(lambda d: d.amounts.voucher_share),
-        ("Event", "copay"): _derived(lambda d: d.amounts.copay),
+        ("Event", "price"): _derived(lambda d: event_facts.amounts_of(d).price),
+        ("Event", "voucherShare"): _derived(lambda d: event_facts.amounts_of(d).voucher_share),
+        ("Event", "copay"): _derived(lambda d: event_facts.amounts_of(d).copay),
         ("Event", "editable"): _derived(lambda d: d.editable),
         ("Event", "deletable"): _derived(lambda d: d.deletable),
     },

@@ -6,7 +6,7 @@ event's amounts, a copay statement and a balance never disagree within a respons
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -96,33 +96,66 @@ class DerivedEvent:
 
     status: str
     settlement_date: date | None
-    amounts: Amounts
+    # None when the list was derived without amounts (`derive_events(amounts=False)`).
+    amounts: Amounts | None
     editable: bool
     deletable: bool
 
 
-async def derive_events(ctx: Context, events: Sequence[m.Event]) -> list[DerivedEvent]:
+def amounts_of(derived: DerivedEvent) -> Amounts:
+    """The amounts of an event derived with them."""
+    if derived.amounts is None:
+        raise RuntimeError("this event's amounts were not derived")
+    return derived.amounts
+
+
+async def derive_events(
+    ctx: Context, events: Sequence[m.Event], *, amounts: bool = True
+) -> list[DerivedEvent]:
     """Derived facts for a whole list at once: a page of events then resolves its
-    fields without one awaitable per field or per event, the loads being shared."""
+    fields without one awaitable per field or per event, the loads being shared.
+
+    Amounts need every event of each voucher (two statements). Without them
+    (`amounts=False`: no price, voucher share or copay asked for), status, settlement
+    date and rights need only the event's organizer, which the reference tables kept
+    per process already give: an event's content is one of its voucher's service's
+    contents, and a voucher is granted by its service's organizer (both checked on
+    every load and write), so the content's service names the voucher's organizer.
+    """
     if not events:
         return []
-    vouchers = await ctx.loaders.vouchers(e.purchasing_power_id for e in events)
+    organizer_of: Callable[[m.Event], str]
+    if amounts:
+        vouchers = await ctx.loaders.vouchers(e.purchasing_power_id for e in events)
+
+        def organizer_of(event: m.Event) -> str:
+            return vouchers[event.purchasing_power_id].organizer_id  # type: ignore[no-any-return]
+    else:
+        contents = await ctx.loaders.contents()
+        services = await ctx.loaders.services()
+
+        def organizer_of(event: m.Event) -> str:
+            return services[contents[event.content_id].service_id].organizer_id  # type: ignore[no-any-return]
+
     dates_by_organizer = await ctx.loaders.settlement_dates_by_organizer()
     today = ctx.today
     may_change = ctx.gate.may_change_event
     derived: list[DerivedEvent] = []
     for event in events:
-        pp = vouchers[event.purchasing_power_id]
         status = event.status
         day = settlement_date(
-            dates_by_organizer.get(pp.organizer_id, ()), status, event.recorded_on,
+            dates_by_organizer.get(organizer_of(event), ()), status, event.recorded_on,
             event.approved_on,
         )  # fmt: skip
         derived.append(
             DerivedEvent(
                 status=reported_status(status, day, today),
                 settlement_date=day,
-                amounts=_amounts_of_loaded(ctx, pp)[event.id],
+                amounts=(
+                    _amounts_of_loaded(ctx, vouchers[event.purchasing_power_id])[event.id]
+                    if amounts
+                    else None
+                ),
                 editable=may_change("edit", event) and is_editable(status, day, today),
                 deletable=may_change("delete", event) and is_deletable(status, day, today),
             )

@@ -18,13 +18,14 @@ on random documents over random worlds.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from types import GeneratorType
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     FieldNode,
@@ -58,6 +59,8 @@ from strawberry.types.fields.resolver import StrawberryResolver
 
 from .context import Context
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 DEFINITION = "strawberry-definition"  # Strawberry's back-reference in GraphQL extensions
 
 # Resolves one field for every object of a level: (context, objects, arguments) -> one
@@ -70,7 +73,10 @@ LevelResolver = Callable[[Context, Sequence[Any], Mapping[str, Any]], Any]
 class BatchedField:
     """How an async field of a type is resolved for a whole level at once."""
 
-    resolve: LevelResolver
+    resolve: Callable[..., Any]  # a LevelResolver, taking `selected` too if `selection`
+    # Whether `resolve` takes `selected`: the names of the fields selected on its
+    # objects (e.g. events read their vouchers only when an amount is selected).
+    selection: bool = False
 
 
 # Runs before the fields of a level of the named type: e.g. derive every event's
@@ -210,7 +216,6 @@ class _Planner:
         if definition is None:
             raise _NotPlanned(f"unknown field {name}")
         raw_args = get_argument_values(definition, nodes[0], self.variables)
-        resolve, args = self._resolver(parent, name, definition, raw_args)
         named = get_named_type(definition.type)
         children: list[FieldPlan] | None = None
         child_type: GraphQLObjectType | None = None
@@ -220,6 +225,8 @@ class _Planner:
             children = self.plan(child_type, sets)
         elif not is_leaf_type(named):
             raise _NotPlanned(f"abstract type {named}")
+        selected = frozenset(child.name for child in children or ())
+        resolve, args = self._resolver(parent, name, definition, raw_args, selected)
         return FieldPlan(
             key, name, parent, nodes, definition.type, resolve, args, children, child_type
         )
@@ -230,6 +237,7 @@ class _Planner:
         name: str,
         definition: GraphQLField,
         raw_args: dict[str, Any],
+        selected: frozenset[str],
     ) -> tuple[LevelResolver, Mapping[str, Any]]:
         batched = self.registry.fields.get((parent.name, name))
         strawberry_field = (definition.extensions or {}).get(DEFINITION)
@@ -243,15 +251,33 @@ class _Planner:
             info=None,
         )
         if batched is not None:
+            if batched.selection:
+                return functools.partial(batched.resolve, selected=selected), args
             return batched.resolve, args
         resolver: StrawberryResolver[Any] | None = strawberry_field.base_resolver
         if resolver is None:
             getter = attrgetter(strawberry_field.python_name)
             return (lambda _c, objects, _a: list(map(getter, objects))), args
+        attribute = getattr(resolver.wrapped_func, "row_attribute", None)
+        if attribute is not None and not args:
+            getter = attrgetter(f"row.{attribute}")
+            return (lambda _c, objects, _a: list(map(getter, objects))), args
         is_root = parent is self.schema.query_type
         if resolver.is_async and not is_root:
             raise _NotPlanned(f"{parent.name}.{name} has no batched resolver")
         return _call_per_object(resolver), args
+
+
+def reads_row(attribute: str) -> Callable[[F], F]:
+    """Mark a resolver whose answer is exactly `self.row.<attribute>` (an ID is its
+    str): the batched executor then reads the level with one C attrgetter instead of
+    a call per object (tests/api/test_reads_row.py holds every mark to its body)."""
+
+    def mark(function: F) -> F:
+        function.row_attribute = attribute  # type: ignore[attr-defined]
+        return function
+
+    return mark
 
 
 _AWAITABLE_TYPES: dict[type, bool] = {}
@@ -314,6 +340,16 @@ def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
     return resolve
 
 
+_NoneType = type(None)
+
+
+def _has_propagate(values: list[Any]) -> bool:
+    # Identity only: `PROPAGATE in values` would call each value's __eq__.
+    if _Propagate not in set(map(type, values)):
+        return False
+    return any(value is PROPAGATE for value in values)
+
+
 # Enum values by the Python value they serialize: a page has thousands of statuses,
 # and Strawberry's enum serialization looks each one up afresh.
 _ENUM_NAMES: dict[GraphQLEnumType, dict[Any, Any]] = {}
@@ -343,6 +379,10 @@ def _serializer(leaf: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], An
 Node = tuple[Any, str | int, int] | None
 # The node of the i-th value of a field being completed.
 Where = Callable[[int], Node]
+
+
+def _at_root(_index: int) -> Node:
+    return None
 
 
 def _unwind(node: Node) -> tuple[list[str | int], tuple[int, ...]]:
@@ -389,13 +429,16 @@ class _Run:
         plans: list[FieldPlan],
         object_type: GraphQLObjectType,
         objects: Sequence[Any],
-        nodes: Sequence[Node],
+        where_object: Where,
     ) -> list[Any]:
-        """The result dicts of `objects` (PROPAGATE where a non-null field was null)."""
+        """The result dicts of `objects` (PROPAGATE where a non-null field was null).
+
+        `where_object(i)` is the i-th object's position; positions are made only when
+        an error needs one, not for each of a page's thousands of objects."""
         prepare = self.registry.prepare.get(object_type.name)
         if prepare is not None and objects:
             await prepare(self.context, objects)
-        results: list[Any] = [{} for _ in objects]
+        columns: list[list[Any]] = []
         propagated = False
         for position, plan in enumerate(plans):
             values = plan.resolve(self.context, objects, plan.args)
@@ -407,13 +450,20 @@ class _Run:
             key = plan.key
 
             def where(index: int, key: str = key, position: int = position) -> Node:
-                return (nodes[index], key, position)
+                return (where_object(index), key, position)
 
             completed = await self.complete(plan, plan.return_type, values, where)
-            for result, value in zip(results, completed, strict=True):
-                result[key] = value
-                if value is PROPAGATE:
-                    propagated = True
+            if len(completed) != len(objects):
+                raise ValueError(f"{plan.key} resolved {len(completed)} values for {len(objects)}")
+            # Only a non-null field passes a null up (a nullable one absorbed it).
+            if not propagated and isinstance(plan.return_type, GraphQLNonNull):
+                propagated = _has_propagate(completed)
+            columns.append(completed)
+        # The objects' dicts built column by column (C loops, not one store per field).
+        if not columns:
+            return [{} for _ in objects]
+        keys = [plan.key for plan in plans]
+        results = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
         if propagated:
             return [
                 PROPAGATE if any(v is PROPAGATE for v in result.values()) else result
@@ -443,35 +493,64 @@ class _Run:
     async def _complete_nullable(
         self, plan: FieldPlan, return_type: GraphQLOutputType, values: Sequence[Any], where: Where
     ) -> list[Any]:
+        kinds = set(map(type, values))
         out: list[Any] = list(values)
-        for index, value in enumerate(values):
-            if isinstance(value, Exception):
-                self.errors.add(value, plan, where(index))
-                out[index] = PROPAGATE
+        if any(issubclass(kind, Exception) for kind in kinds):
+            for index, value in enumerate(values):
+                if isinstance(value, Exception):
+                    self.errors.add(value, plan, where(index))
+                    out[index] = PROPAGATE
+            kinds = set(map(type, out))
         if isinstance(return_type, GraphQLList):
             return await self._complete_lists(plan, return_type, out, where)
         if is_leaf_type(return_type):
-            serialize = _serializer(return_type)
-            # A str for String or ID, a bool for Boolean, serializes to itself.
-            already = _SERIALIZED_AS.get(return_type)  # type: ignore[arg-type]
-            for index, value in enumerate(out):
-                if type(value) is already:
-                    continue
-                if value is not None and value is not PROPAGATE:
-                    try:
-                        out[index] = serialize(value)
-                    except Exception as error:  # noqa: BLE001
-                        self.errors.add(error, plan, where(index))
-                        out[index] = PROPAGATE
-            return out
+            return self._complete_leaves(plan, return_type, out, kinds, where)
         assert plan.children is not None and plan.child_type is not None
+        if _NoneType not in kinds and _Propagate not in kinds:  # every object present
+            return await self.level(plan.children, plan.child_type, out, where)
         present = [i for i, value in enumerate(out) if value is not None and value is not PROPAGATE]
         if present:
             dicts = await self.level(
-                plan.children, plan.child_type, [out[i] for i in present], list(map(where, present))
+                plan.children,
+                plan.child_type,
+                [out[i] for i in present],
+                lambda index: where(present[index]),
             )
             for index, result in zip(present, dicts, strict=True):
                 out[index] = result
+        return out
+
+    def _complete_leaves(
+        self,
+        plan: FieldPlan,
+        leaf: GraphQLScalarType | GraphQLEnumType,
+        out: list[Any],
+        kinds: set[type],
+        where: Where,
+    ) -> list[Any]:
+        # A str for String or ID, a bool for Boolean, serializes to itself.
+        already = _SERIALIZED_AS.get(leaf)  # type: ignore[arg-type]
+        kinds.discard(_NoneType)
+        if not kinds or kinds == {already}:
+            return out  # every value is its own serialization (or null)
+        serialize = _serializer(leaf)
+        if _Propagate not in kinds:
+            # One kind of value, none null: serialized in one C loop; the slow loop
+            # below only when one fails (to locate its error).
+            try:
+                if _NoneType in kinds or None in out:
+                    return [None if value is None else serialize(value) for value in out]
+                return list(map(serialize, out))
+            except Exception:  # noqa: BLE001, S110 - located one by one below
+                pass
+        for index, value in enumerate(out):
+            if type(value) is already or value is None or value is PROPAGATE:
+                continue
+            try:
+                out[index] = serialize(value)
+            except Exception as error:  # noqa: BLE001
+                self.errors.add(error, plan, where(index))
+                out[index] = PROPAGATE
         return out
 
     async def _complete_lists(
@@ -543,7 +622,7 @@ class BatchedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         errors = _Errors()
         run = _Run(self.context_value, self.registry, errors)
         assert self.schema.query_type is not None
-        [data] = await run.level(plans, self.schema.query_type, [self.root_value], [None])
+        [data] = await run.level(plans, self.schema.query_type, [self.root_value], _at_root)
         found = sorted(errors.found, key=lambda pair: pair[0])
         return ExecutionResult(
             None if data is PROPAGATE else data, [error for _, error in found] or None

@@ -16,6 +16,7 @@ from . import event_facts
 from .access import AccessReason, access_loader
 from .context import Info
 from .enums import EventStatus, Role, Unit
+from .executor import reads_row
 
 T = TypeVar("T")
 
@@ -73,10 +74,12 @@ class PurchasingPowerContent:
         return await load_content(info, self.row.content_id)
 
     @strawberry.field
+    @reads_row("unit_value")
     def unit_value(self) -> Decimal:
         return self.row.unit_value
 
     @strawberry.field
+    @reads_row("granted_units")
     def granted_units(self) -> Decimal:
         return self.row.granted_units
 
@@ -94,10 +97,12 @@ class Voucher:
     row: strawberry.Private[m.PurchasingPower]
 
     @strawberry.field
+    @reads_row("id")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.row.id)
 
     @strawberry.field
+    @reads_row("voucher_number")
     def voucher_number(self) -> str:
         return self.row.voucher_number
 
@@ -106,14 +111,17 @@ class Voucher:
         return await load_service(info, self.row.service_id)
 
     @strawberry.field
+    @reads_row("organizer_id")
     def organizer_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.organizer_id)
 
     @strawberry.field
+    @reads_row("valid_from")
     def valid_from(self) -> datetime.date:
         return self.row.valid_from
 
     @strawberry.field
+    @reads_row("valid_to")
     def valid_to(self) -> datetime.date:
         return self.row.valid_to
 
@@ -151,10 +159,12 @@ class Reservation:
     row: strawberry.Private[m.Reservation]
 
     @strawberry.field
+    @reads_row("id")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.row.id)
 
     @strawberry.field
+    @reads_row("purchasing_power_id")
     def purchasing_power_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.purchasing_power_id)
 
@@ -163,14 +173,17 @@ class Reservation:
         return await load_content(info, self.row.content_id)
 
     @strawberry.field
+    @reads_row("provider_id")
     def provider_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.provider_id)
 
     @strawberry.field
+    @reads_row("valid_from")
     def valid_from(self) -> datetime.date:
         return self.row.valid_from
 
     @strawberry.field
+    @reads_row("valid_to")
     def valid_to(self) -> datetime.date | None:
         return self.row.valid_to
 
@@ -183,10 +196,12 @@ class Event:
     derived: strawberry.Private[event_facts.DerivedEvent | None] = None
 
     @strawberry.field
+    @reads_row("id")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.row.id)
 
     @strawberry.field
+    @reads_row("purchasing_power_id")
     def purchasing_power_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.purchasing_power_id)
 
@@ -195,18 +210,22 @@ class Event:
         return await load_content(info, self.row.content_id)
 
     @strawberry.field
+    @reads_row("provider_id")
     def provider_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.provider_id)
 
     @strawberry.field
+    @reads_row("service_date")
     def service_date(self) -> datetime.date:
         return self.row.service_date
 
     @strawberry.field
+    @reads_row("units")
     def units(self) -> Decimal:
         return self.row.units
 
     @strawberry.field
+    @reads_row("unit_price")
     def unit_price(self) -> Decimal:
         return self.row.unit_price
 
@@ -219,17 +238,21 @@ class Event:
     # return an awaitable that derives this one event.
     def _derive(self, info: Info) -> Awaitable[event_facts.DerivedEvent]:
         async def derive() -> event_facts.DerivedEvent:
-            if self.derived is None:
+            if self.derived is None or self.derived.amounts is None:
                 self.derived = (await event_facts.derive_events(info.context, [self.row]))[0]
             return self.derived
 
         return derive()
 
     def _answer(
-        self, info: Info, pick: Callable[[event_facts.DerivedEvent], T]
+        self,
+        info: Info,
+        pick: Callable[[event_facts.DerivedEvent], T],
+        amounts: bool = False,
     ) -> T | Awaitable[T]:
-        if self.derived is not None:
-            return pick(self.derived)
+        derived = self.derived
+        if derived is not None and (derived.amounts is not None or not amounts):
+            return pick(derived)
 
         async def later() -> T:
             return pick(await self._derive(info))
@@ -246,15 +269,15 @@ class Event:
 
     @strawberry.field
     def price(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: d.amounts.price)  # type: ignore[return-value]
+        return self._answer(info, lambda d: event_facts.amounts_of(d).price, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field
     def voucher_share(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: d.amounts.voucher_share)  # type: ignore[return-value]
+        return self._answer(info, lambda d: event_facts.amounts_of(d).voucher_share, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field
     def copay(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: d.amounts.copay)  # type: ignore[return-value]
+        return self._answer(info, lambda d: event_facts.amounts_of(d).copay, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field(description="Whether the viewer may edit this event today.")
     def editable(self, info: Info) -> bool:
@@ -287,6 +310,7 @@ class Customer:
     row: strawberry.Private[m.Customer]
 
     @strawberry.field
+    @reads_row("id")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.row.id)
 
