@@ -14,9 +14,18 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import EXAMPLE_WORLD, Api, database_url, load_world, make_api, reset_database
 
+from voucher_graph.app import tune_garbage_collector
 from voucher_graph.data.engine import StatementCounter, create_engine
 from voucher_graph.schema.limits import LimitCheck
 from voucher_graph.schema.validation import validate_document
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The server's garbage-collector settings (app.tune_garbage_collector), which the
+    in-process test client never applies (it runs no lifespan): the modules and the
+    collected tests move to the permanent generation, and the youngest generation is
+    collected less often. About a tenth less CPU for the suite."""
+    tune_garbage_collector()
 
 
 @pytest.fixture(scope="session")
