@@ -59,18 +59,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # dropped fails one statement, SQLAlchemy then invalidates the pool, and the
         # next request connects afresh. Recycling bounds a connection's age.
         kwargs["pool_recycle"] = 1800
-        # Custom plans only. asyncpg prepares every statement, and after five runs
-        # PostgreSQL may switch to a generic plan costed for the average provider or
-        # organizer (735 visible customers at 1M) and then use it for the biggest
-        # (104,000): a page that walks the name index became a sort of the whole
-        # visible set, 28 ms -> 760 ms. Planning each statement costs well under 1 ms.
         # No JIT: the policy's OR of correlated subplans is costed far above what it
         # does, past jit_above_cost, and compiling took 30 ms of a STAFF page's 57 ms
         # events statement at 1M customers. An API's statements are short; JIT pays
-        # off only for long analytical scans.
-        kwargs["connect_args"] = {
-            "server_settings": {"plan_cache_mode": "force_custom_plan", "jit": "off"}
-        }
+        # off only for long analytical scans. Plans: PostgreSQL's default (a reused
+        # statement may get a generic plan after five runs), except the searches,
+        # which are planned afresh for their values (data/raw_rows.py `fresh_plan`).
+        kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(target, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -201,7 +196,11 @@ class ShieldedSession(AsyncSession):
 
     @_shielding
     async def rows(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        fresh_plan: bool = False,
     ) -> list[Any]:
         """The rows of a read statement, run on the session's connection (Core).
 
@@ -214,7 +213,7 @@ class ShieldedSession(AsyncSession):
             connection = await AsyncSession.connection(self)
             found = raw_rows.compiled(statement, connection.dialect)
             if found is not None:  # PostgreSQL: straight on asyncpg (data/raw_rows.py)
-                return await raw_rows.fetch(connection, found, params)
+                return await raw_rows.fetch(connection, found, params, fresh_plan=fresh_plan)
             return list((await connection.execute(statement, params)).all())
 
         return await self._shielded(run)  # type: ignore[no-any-return]
@@ -282,12 +281,17 @@ class ShieldedTransaction(AsyncSessionTransaction):
 
 
 async def read_rows(
-    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+    session: AsyncSession,
+    statement: Executable,
+    params: Mapping[str, Any] | None = None,
+    *,
+    fresh_plan: bool = False,
 ) -> list[Any]:
     """The rows of a read statement: through `ShieldedSession.rows` (straight on asyncpg
-    on PostgreSQL) for a request's session, else through `execute`."""
+    on PostgreSQL, `fresh_plan` as raw_rows.fetch says) for a request's session, else
+    through `execute`."""
     if isinstance(session, ShieldedSession):
-        rows: list[Any] = await session.rows(statement, params)
+        rows: list[Any] = await session.rows(statement, params, fresh_plan=fresh_plan)
         return rows
     return list((await session.execute(statement, params)).all())
 
