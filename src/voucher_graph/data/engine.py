@@ -300,26 +300,33 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, class_=ShieldedSession)
 
 
-# The statement count of the request being served; DataLoader tasks copy the context,
-# so they add to the same box.
+# One count of statements, kept by one listener per engine: per request (a box in a
+# context variable, for the request log and metrics; DataLoader tasks copy the
+# context, so they add to the same box) and per StatementCounter (tests, benchmarks).
 _statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "voucher_graph_statements", default=None
 )
-_counted_engines: weakref.WeakSet[Any] = weakref.WeakSet()
+_counters: weakref.WeakKeyDictionary[Any, weakref.WeakSet[StatementCounter]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _on_execute(*_args: Any) -> None:
+def _on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     box = _statements.get()
     if box is not None:
         box[0] += 1
+    counters = _counters.get(_conn.engine)
+    if counters:
+        for counter in counters:
+            counter.seen(statement)
 
 
 def count_statements_of(engine: AsyncEngine) -> None:
-    """Count `engine`'s statements per request (once per engine, however many apps)."""
-    if engine.sync_engine in _counted_engines:
+    """Count `engine`'s statements (once per engine, however many apps or counters)."""
+    if engine.sync_engine in _counters:
         return
+    _counters[engine.sync_engine] = weakref.WeakSet()
     event.listen(engine.sync_engine, "before_cursor_execute", _on_execute)
-    _counted_engines.add(engine.sync_engine)
 
 
 @contextlib.contextmanager
@@ -340,9 +347,10 @@ class StatementCounter:
         self.count = 0
         self.statements: list[str] = []
         self.keep = False
-        event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+        count_statements_of(engine)
+        _counters[engine.sync_engine].add(self)
 
-    def _on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def seen(self, statement: str) -> None:
         self.count += 1
         if self.keep:
             self.statements.append(statement)
