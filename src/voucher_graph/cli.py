@@ -201,16 +201,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from .logging_setup import configure_logging, uvicorn_log_config
 
     configure_logging(args.log_level)
-    uvicorn.run(
-        "voucher_graph.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
+    options = {
+        "log_level": args.log_level,
         # JSON lines in every worker; one line per request replaces uvicorn's access log.
-        log_config=uvicorn_log_config(args.log_level),
-        access_log=False,
-    )
+        "log_config": uvicorn_log_config(args.log_level),
+        "access_log": False,
+    }
+    from .web.workers import APP, Workers, reuse_port_supported
+
+    if args.workers > 1 and reuse_port_supported():
+        # A socket per worker, so that kept-alive connections spread over all of them.
+        return Workers(args.workers, args.host, args.port, options).run()
+    uvicorn.run(APP, host=args.host, port=args.port, workers=args.workers, **options)
     return 0
 
 

@@ -25,6 +25,8 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            # Which worker process wrote it (serve --workers N).
+            "pid": record.process,
             "message": _scrub(record.getMessage()),
         }
         fields = getattr(record, "fields", None)

@@ -1,22 +1,80 @@
-"""The API's PostgreSQL sessions plan every statement for its own values, without JIT.
+"""The API's PostgreSQL sessions: no JIT, and plans that fit the values.
 
-Custom plans: a generic plan costed for the average provider would sort the biggest
-provider's whole visible set. No JIT: the policy's subplans are costed far above what
-they do, and compiling cost more than running (data/engine.py says the numbers).
+No JIT: the policy's subplans are costed far above what they do, and compiling cost
+more than running (data/engine.py says the numbers). Plans: statements are prepared
+once per connection and PostgreSQL may plan a reused one generically, which is right
+for the loaders' id lists; a search is planned afresh for its values every time,
+because a generic plan costed for the average provider would sort the biggest
+provider's whole visible set (data/raw_rows.py `fresh_plan`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, String, column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import is_postgres
+from support import TODAY, is_postgres, load_world
+
+from voucher_graph.data import raw_rows
+from voucher_graph.data.engine import ShieldedSession, session_factory
+from voucher_graph.data.search import CustomerSearch, search_customers
+from voucher_graph.data.viewer import load_viewer
+from voucher_graph.domain.dates import window_start
+from voucher_graph.policies.gate import Gate
+from voucher_graph.policies.oso_setup import create_oso
+from voucher_graph.world.demo import demo_world
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL server settings")
 
+PREPARED = select(
+    column("statement", String), column("generic_plans", Integer), column("custom_plans", Integer)
+).select_from(table("pg_prepared_statements"))
 
-async def test_sessions_use_custom_plans_and_no_jit(engine: AsyncEngine) -> None:
+
+async def test_sessions_use_no_jit_and_the_default_plan_cache(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         plan_cache = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
         jit = (await connection.execute(text("SHOW jit"))).scalar_one()
-    assert (plan_cache, jit) == ("force_custom_plan", "off")
+    assert (plan_cache, jit) == ("auto", "off")
+
+
+async def test_searches_are_planned_afresh_and_loaders_may_reuse_a_plan(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load_world(engine, demo_world(TODAY, customers=60))
+    runs: list[tuple[str, bool]] = []
+    fetch = raw_rows.fetch
+
+    async def recording_fetch(connection: Any, found: Any, params: Any, **kwargs: Any) -> Any:
+        runs.append((found.sql, kwargs.get("fresh_plan", False)))
+        return await fetch(connection, found, params, **kwargs)
+
+    monkeypatch.setattr(raw_rows, "fetch", recording_fetch)
+    async with session_factory(engine)() as session:
+        assert isinstance(session, ShieldedSession)
+        viewer = await load_viewer(
+            session, "o1-admin", today=TODAY, window_start=window_start(TODAY)
+        )
+        assert viewer is not None
+        scopes = Gate(create_oso(), viewer).scopes
+        runs.clear()
+        for _ in range(8):  # past the five custom plans after which one may go generic
+            page = await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, CustomerSearch(),
+                first=5, after=None,
+            )  # fmt: skip
+            await page.total()
+            await load_viewer(session, "o1-admin", today=TODAY, window_start=window_start(TODAY))
+        prepared = await session.rows(PREPARED)
+    searches = {sql for sql, _ in runs if "LIMIT" in sql or "count(" in sql}
+    assert len(searches) == 2  # the page and its total
+    assert all(fresh for sql, fresh in runs if sql in searches)
+    assert not any(fresh for sql, fresh in runs if sql not in searches)
+    # No search statement was kept and run again (each was prepared for one run) ...
+    assert not [p for p in prepared if p.statement in searches and p.custom_plans > 1]
+    # ... while the viewer's is one statement reused by every request, which after
+    # five custom plans PostgreSQL plans generically.
+    [viewer_statement] = [p for p in prepared if p.statement.startswith("SELECT users.id")]
+    assert viewer_statement.custom_plans == 5 and viewer_statement.generic_plans >= 3

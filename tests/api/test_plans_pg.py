@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from support import TODAY, is_postgres, load_world
 
 from voucher_graph.data.engine import session_factory
+from voucher_graph.data.loaders import Loaders
 from voucher_graph.data.search import CustomerSearch, encode_cursor, search_customers
 from voucher_graph.data.viewer import load_viewer
 from voucher_graph.domain.dates import window_start
@@ -229,3 +230,34 @@ async def test_a_providers_total_is_an_index_only_range(engine: AsyncEngine, wor
     page, total = await plans(engine, "p1-recorder", CustomerSearch())
     assert {n.type for n in total.nodes} == {"Aggregate", "Index Only Scan"}, total
     assert total.indexes() == {"ix_provider_customers_facts"}
+
+
+async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, world: None) -> None:
+    # A provider's user reads the vouchers the provider works on (a reservation or a
+    # live event on it): one index probe per voucher of the page's customers, never a
+    # hash of all the provider's events (migration 0005).
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        captured.append((statement, params))
+
+    async with session_factory(engine)() as session:
+        viewer = await load_viewer(
+            session, "p1-recorder", today=TODAY, window_start=window_start(TODAY)
+        )
+        assert viewer is not None
+        scopes = Gate(OSO, viewer).scopes
+        page = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, CustomerSearch(), first=20,
+            after=None,
+        )  # fmt: skip
+        loaders = Loaders(session, scopes)
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            await loaders.purchasing_powers.load_many([row.id for row in page.customers])
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        [(statement, params)] = captured
+        plan = await explain(session, statement, params)
+    assert "ix_events_pp_provider_live" in plan.indexes(), plan
+    assert not plan.seq_scans(), plan

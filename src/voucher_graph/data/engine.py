@@ -59,18 +59,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # dropped fails one statement, SQLAlchemy then invalidates the pool, and the
         # next request connects afresh. Recycling bounds a connection's age.
         kwargs["pool_recycle"] = 1800
-        # Custom plans only. asyncpg prepares every statement, and after five runs
-        # PostgreSQL may switch to a generic plan costed for the average provider or
-        # organizer (735 visible customers at 1M) and then use it for the biggest
-        # (104,000): a page that walks the name index became a sort of the whole
-        # visible set, 28 ms -> 760 ms. Planning each statement costs well under 1 ms.
         # No JIT: the policy's OR of correlated subplans is costed far above what it
         # does, past jit_above_cost, and compiling took 30 ms of a STAFF page's 57 ms
         # events statement at 1M customers. An API's statements are short; JIT pays
-        # off only for long analytical scans.
-        kwargs["connect_args"] = {
-            "server_settings": {"plan_cache_mode": "force_custom_plan", "jit": "off"}
-        }
+        # off only for long analytical scans. Plans: PostgreSQL's default (a reused
+        # statement may get a generic plan after five runs), except the searches,
+        # which are planned afresh for their values (data/raw_rows.py `fresh_plan`).
+        kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(target, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -201,7 +196,11 @@ class ShieldedSession(AsyncSession):
 
     @_shielding
     async def rows(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        fresh_plan: bool = False,
     ) -> list[Any]:
         """The rows of a read statement, run on the session's connection (Core).
 
@@ -214,7 +213,7 @@ class ShieldedSession(AsyncSession):
             connection = await AsyncSession.connection(self)
             found = raw_rows.compiled(statement, connection.dialect)
             if found is not None:  # PostgreSQL: straight on asyncpg (data/raw_rows.py)
-                return await raw_rows.fetch(connection, found, params)
+                return await raw_rows.fetch(connection, found, params, fresh_plan=fresh_plan)
             return list((await connection.execute(statement, params)).all())
 
         return await self._shielded(run)  # type: ignore[no-any-return]
@@ -282,12 +281,17 @@ class ShieldedTransaction(AsyncSessionTransaction):
 
 
 async def read_rows(
-    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+    session: AsyncSession,
+    statement: Executable,
+    params: Mapping[str, Any] | None = None,
+    *,
+    fresh_plan: bool = False,
 ) -> list[Any]:
     """The rows of a read statement: through `ShieldedSession.rows` (straight on asyncpg
-    on PostgreSQL) for a request's session, else through `execute`."""
+    on PostgreSQL, `fresh_plan` as raw_rows.fetch says) for a request's session, else
+    through `execute`."""
     if isinstance(session, ShieldedSession):
-        rows: list[Any] = await session.rows(statement, params)
+        rows: list[Any] = await session.rows(statement, params, fresh_plan=fresh_plan)
         return rows
     return list((await session.execute(statement, params)).all())
 
@@ -296,26 +300,33 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, class_=ShieldedSession)
 
 
-# The statement count of the request being served; DataLoader tasks copy the context,
-# so they add to the same box.
+# One count of statements, kept by one listener per engine: per request (a box in a
+# context variable, for the request log and metrics; DataLoader tasks copy the
+# context, so they add to the same box) and per StatementCounter (tests, benchmarks).
 _statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "voucher_graph_statements", default=None
 )
-_counted_engines: weakref.WeakSet[Any] = weakref.WeakSet()
+_counters: weakref.WeakKeyDictionary[Any, weakref.WeakSet[StatementCounter]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _on_execute(*_args: Any) -> None:
+def _on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     box = _statements.get()
     if box is not None:
         box[0] += 1
+    counters = _counters.get(_conn.engine)
+    if counters:
+        for counter in counters:
+            counter.seen(statement)
 
 
 def count_statements_of(engine: AsyncEngine) -> None:
-    """Count `engine`'s statements per request (once per engine, however many apps)."""
-    if engine.sync_engine in _counted_engines:
+    """Count `engine`'s statements (once per engine, however many apps or counters)."""
+    if engine.sync_engine in _counters:
         return
+    _counters[engine.sync_engine] = weakref.WeakSet()
     event.listen(engine.sync_engine, "before_cursor_execute", _on_execute)
-    _counted_engines.add(engine.sync_engine)
 
 
 @contextlib.contextmanager
@@ -336,9 +347,10 @@ class StatementCounter:
         self.count = 0
         self.statements: list[str] = []
         self.keep = False
-        event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
+        count_statements_of(engine)
+        _counters[engine.sync_engine].add(self)
 
-    def _on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def seen(self, statement: str) -> None:
         self.count += 1
         if self.keep:
             self.statements.append(statement)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -198,12 +199,18 @@ class Reservation(Base):
 
     __tablename__ = "reservations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    purchasing_power_id: Mapped[str] = mapped_column(ForeignKey("purchasing_powers.id"), index=True)
+    purchasing_power_id: Mapped[str] = mapped_column(ForeignKey("purchasing_powers.id"))
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     content_id: Mapped[str] = mapped_column(ForeignKey("contents.id"))
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    __table_args__ = (
+        # Whether a provider holds a reservation on a purchasing power: one probe per
+        # voucher when a provider's user reads vouchers (migration 0005).
+        Index("ix_reservations_pp_provider", "purchasing_power_id", "provider_id"),
+    )
 
 
 class Event(Base):
@@ -232,6 +239,15 @@ class Event(Base):
         Index("ix_events_customer_date", "customer_id", "service_date"),
         # A provider's events of a page of customers (migration 0004).
         Index("ix_events_provider_customer", "provider_id", "customer_id"),
+        # Whether a provider has a live event on a purchasing power: one index-only
+        # probe per voucher, not a hash of all the provider's events (migration 0005).
+        Index(
+            "ix_events_pp_provider_live",
+            "purchasing_power_id",
+            "provider_id",
+            postgresql_where=text("NOT deleted"),
+            sqlite_where=text("NOT deleted"),
+        ),
     )
 
 

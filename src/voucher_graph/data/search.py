@@ -298,16 +298,20 @@ async def search_customers(
     if after is not None:
         # The cursor's customer, if the viewer still sees it; one that is absent or
         # hidden is refused exactly alike, so a cursor reveals nothing.
-        found = await read_rows(session, statements.cursor, {"cursor_id": decode_cursor(after)})
+        found = await read_rows(
+            session, statements.cursor, {"cursor_id": decode_cursor(after)}, fresh_plan=True
+        )
         if not found:
             raise BadCursor("after is not a cursor of this list")
         values.update(zip(("after_last", "after_first", "after_id"), found[0], strict=True))
-    rows = await read_rows(session, statements.page, {**values, "page_limit": first + 1})
+    rows = await read_rows(
+        session, statements.page, {**values, "page_limit": first + 1}, fresh_plan=True
+    )
 
     async def total() -> int:
         if after is None and len(rows) <= first:
             return len(rows)
-        counted = await read_rows(session, statements.total, values)
+        counted = await read_rows(session, statements.total, values, fresh_plan=True)
         return int(counted[0][0] or 0)
 
     return Page(customers=rows[:first], total=total, has_next_page=len(rows) > first)
