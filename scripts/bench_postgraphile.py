@@ -620,6 +620,8 @@ def report(pages: dict[tuple[str, int], dict[str, list[float]]], loads: dict[str
               f"{ratio(percentile(mine, 0.5), percentile(other, 0.5))}, "
               f"p99 {ratio(percentile(mine, 0.99), percentile(other, 0.99))}")
     print(f"SQL statements per small query (ours): {usual(statements.get((SMALL_USER, 'Small')))}")
+    if not pages:
+        return
     by_user = {user: {usual(statements.get((user, f"Full{first}"))) for first in PAGES}
                for user in USERS}
     constant = all(len(counts) == 1 and "?" not in counts for counts in by_user.values())
