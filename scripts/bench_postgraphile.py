@@ -604,6 +604,11 @@ def report(pages: dict[tuple[str, int], dict[str, list[float]]], loads: dict[str
             print(f"{user:<12} {first:>5} {stmts:>5} | {o50:>9.1f} {o95:>7.1f} | "
                   f"{(f'{t50:.1f}' if t50 else '-'):>10} {(f'{t95:.1f}' if t95 else '-'):>7} | "
                   f"{ratio(o50, t50):>9} {ratio(o95, t95):>6} {goal}")
+        by_user = {user: {usual(statements.get((user, f"Full{first}"))) for first in PAGES}
+                   for user in USERS}
+        constant = all(len(counts) == 1 and "?" not in counts for counts in by_user.values())
+        print("SQL statements per full page the same at every page size: "
+              + ("yes" if constant else "NO") + f" {by_user}")
     if not loads:
         return
     print(f"\nsmall frontend query, {SMALL_USER}, {clients} concurrent clients "
@@ -620,11 +625,6 @@ def report(pages: dict[tuple[str, int], dict[str, list[float]]], loads: dict[str
               f"{ratio(percentile(mine, 0.5), percentile(other, 0.5))}, "
               f"p99 {ratio(percentile(mine, 0.99), percentile(other, 0.99))}")
     print(f"SQL statements per small query (ours): {usual(statements.get((SMALL_USER, 'Small')))}")
-    by_user = {user: {usual(statements.get((user, f"Full{first}"))) for first in PAGES}
-               for user in USERS}
-    constant = all(len(counts) == 1 and "?" not in counts for counts in by_user.values())
-    print("SQL statements per full page the same at every page size: "
-          + ("yes" if constant else "NO") + f" {by_user}")
 
 
 def main() -> int:

@@ -8,10 +8,12 @@ row to build its Row. Measured on a 737-row events batch: 1.36 ms through SQLAlc
 five such statements, a full page ten with thousands of rows.
 
 So on PostgreSQL a read statement is compiled once by SQLAlchemy (the same SQL it
-would send) and run with asyncpg's own `fetch`, inside the same connection and
-transaction, under the same lock, as SQLAlchemy's adapter runs it:
+would send) and run with asyncpg's own `fetch`, on the session's connection, under the
+same lock as SQLAlchemy's adapter runs it (and the access log's insert with
+`executemany`):
 
-- BEGIN is issued first when the transaction has not started, as the adapter does;
+- no BEGIN is sent: a statement runs in the transaction an earlier write or lock
+  opened, or else on its own (see `_run`);
 - bind values go through the statement's bind processors, result values through the
   column types' result processors (ExactDecimal's text -> Decimal), applied when the
   attribute is read;
@@ -51,11 +53,12 @@ class Row(asyncpg.Record):  # type: ignore[misc]
     """
 
     __slots__ = ()
+    _keys: tuple[str, ...] = ()  # the attribute names, in column order
 
     @property
     def _mapping(self) -> dict[str, Any]:
         """Column name -> value, as SQLAlchemy's `Row._mapping`."""
-        return {name: getattr(self, name) for name in self.keys()}
+        return {name: getattr(self, name) for name in self._keys}
 
 
 def _column(index: int, convert: Callable[[Any], Any] | None) -> property:
@@ -147,7 +150,7 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
         or not result._result_columns
     ):
         return None
-    columns: dict[str, Any] = {"__slots__": ()}
+    columns: dict[str, Any] = {"__slots__": (), "_keys": ()}
     for index, column in enumerate(result._result_columns):
         name = column[0]
         if name in _RECORD_ATTRIBUTES or name in columns:
@@ -161,6 +164,7 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
             else type_._cached_result_processor(dialect, None)
         )
         columns[name] = _column(index, convert)
+    columns["_keys"] = tuple(column[0] for column in result._result_columns)
     record_class = type(f"Row{len(_COMPILED)}", (Row,), columns)
     return Compiled(
         sql=result.string,
