@@ -47,9 +47,11 @@ async def test_searches_are_planned_afresh_and_loaders_may_reuse_a_plan(
     runs: list[tuple[str, bool]] = []
     fetch = raw_rows.fetch
 
-    async def recording_fetch(connection: Any, found: Any, params: Any, **kwargs: Any) -> Any:
+    async def recording_fetch(
+        connection: Any, adapted: Any, found: Any, params: Any, **kwargs: Any
+    ) -> Any:
         runs.append((found.sql, kwargs.get("fresh_plan", False)))
-        return await fetch(connection, found, params, **kwargs)
+        return await fetch(connection, adapted, found, params, **kwargs)
 
     monkeypatch.setattr(raw_rows, "fetch", recording_fetch)
     async with session_factory(engine)() as session:

@@ -136,6 +136,7 @@ class ShieldedSession(AsyncSession):
         self._statement_lock = asyncio.Lock()
         self._in_flight: set[asyncio.Future[Any]] = set()
         self._finished = False
+        self._connection_cache: tuple[Any, Any, Any] | None = None
 
     async def _one_at_a_time(self, run: Callable[[], Awaitable[Any]]) -> Any:
         if self._finished:
@@ -194,6 +195,24 @@ class ShieldedSession(AsyncSession):
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
 
+    async def _connections(self) -> tuple[Any, Any]:
+        """The session's connection and its driver adapter, asked of SQLAlchemy once
+        per session transaction (each ask is a greenlet hop; a small query made eight),
+        as the transaction holds one connection until it ends."""
+        transaction = self.sync_session.get_transaction()
+        cached = self._connection_cache
+        if cached is not None and cached[0] is transaction and transaction is not None:
+            if transaction.is_active:
+                return cached[1], cached[2]
+        connection = await AsyncSession.connection(self)
+        adapted = (
+            await raw_rows.adapted_connection(connection)
+            if connection.dialect.driver == "asyncpg"
+            else None
+        )
+        self._connection_cache = (self.sync_session.get_transaction(), connection, adapted)
+        return connection, adapted
+
     @_shielding
     async def rows(
         self,
@@ -210,10 +229,12 @@ class ShieldedSession(AsyncSession):
         """
 
         async def run() -> list[Any]:
-            connection = await AsyncSession.connection(self)
+            connection, adapted = await self._connections()
             found = raw_rows.compiled(statement, connection.dialect)
             if found is not None:  # PostgreSQL: straight on asyncpg (data/raw_rows.py)
-                return await raw_rows.fetch(connection, found, params, fresh_plan=fresh_plan)
+                return await raw_rows.fetch(
+                    connection, adapted, found, params, fresh_plan=fresh_plan
+                )
             return list((await connection.execute(statement, params)).all())
 
         return await self._shielded(run)  # type: ignore[no-any-return]
@@ -225,11 +246,11 @@ class ShieldedSession(AsyncSession):
         (data/raw_rows.py); elsewhere through SQLAlchemy. Same lock and shield."""
 
         async def run() -> None:
-            connection = await AsyncSession.connection(self)
+            connection, adapted = await self._connections()
             keys = tuple(rows[0]) if rows else ()
             found = raw_rows.compiled_write(statement, keys, connection.dialect)
             if found is not None:
-                await raw_rows.execute_many(connection, found, rows)
+                await raw_rows.execute_many(connection, adapted, found, rows)
             else:
                 await connection.execute(statement, list(rows))
 

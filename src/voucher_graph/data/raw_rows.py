@@ -191,6 +191,7 @@ def _arguments(found: Compiled, params: Mapping[str, Any] | None) -> tuple[Any, 
 
 async def fetch(
     connection: AsyncConnection,
+    adapted: Any,
     found: Compiled,
     params: Mapping[str, Any] | None,
     *,
@@ -215,7 +216,7 @@ async def fetch(
             return await statement.fetch(*args)  # type: ignore[no-any-return]
         return await driver.fetch(found.sql, *args, record_class=found.record_class)  # type: ignore[no-any-return]
 
-    rows: list[Row] = await _run(connection, found, args, False, run)
+    rows: list[Row] = await _run(connection, adapted, found, args, False, run)
     if rows and not found.checked:
         # The properties read by position, as SQLAlchemy matches a compiled select's
         # columns: the result must have as many (checked once per statement).
@@ -226,15 +227,28 @@ async def fetch(
 
 
 async def execute_many(
-    connection: AsyncConnection, found: Compiled, rows: Sequence[Mapping[str, Any]]
+    connection: AsyncConnection,
+    adapted: Any,
+    found: Compiled,
+    rows: Sequence[Mapping[str, Any]],
 ) -> None:
     """Run the write `found` once per parameter set of `rows`, in one round trip."""
     args = [_arguments(found, row) for row in rows]
-    await _run(connection, found, args, True, lambda driver: driver.executemany(found.sql, args))
+    await _run(
+        connection, adapted, found, args, True, lambda driver: driver.executemany(found.sql, args)
+    )
+
+
+async def adapted_connection(connection: AsyncConnection) -> Any:
+    """SQLAlchemy's AsyncAdapt_asyncpg_connection under `connection`: its lock and its
+    asyncpg connection are used as its own cursor uses them (private; pinned by
+    pyproject's SQLAlchemy range and by tests/api/test_raw_rows_pg.py)."""
+    return (await connection.get_raw_connection()).dbapi_connection
 
 
 async def _run(
     connection: AsyncConnection,
+    adapted: Any,
     found: Compiled,
     args: Any,
     many: bool,
@@ -242,14 +256,11 @@ async def _run(
 ) -> Any:
     sync = connection.sync_connection
     assert sync is not None
-    # SQLAlchemy's AsyncAdapt_asyncpg_connection: its lock and its asyncpg connection
-    # are used as its own cursor uses them (private; pinned by pyproject's SQLAlchemy
-    # range and by tests/api/test_raw_rows_pg.py). No BEGIN is sent here: a statement
+    # No BEGIN is sent here: a statement
     # runs in the transaction SQLAlchemy opened for an earlier one (a write, a lock),
     # or else on its own. In READ COMMITTED each statement takes its own snapshot
     # either way, so a read sees the same rows; a request that only reads then costs
     # no BEGIN and no COMMIT round trip, and its access-log insert commits by itself.
-    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
     dispatch = sync.dispatch
     context = SimpleNamespace()  # where span listeners keep their span
     if dispatch.before_cursor_execute:
