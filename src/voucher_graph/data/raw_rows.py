@@ -120,35 +120,39 @@ def compiled_write(
         found = None
         if dialect.driver == "asyncpg":
             result = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
-            if not (
-                result.post_compile_params
-                or result.literal_execute_params
-                or result.positiontup is None
-                or result._result_columns
-            ):
-                found = Compiled(
-                    sql=result.string,
-                    statement=statement,
-                    construct=lambda params: result.construct_params(params, _check=False),
-                    positions=tuple(result.positiontup),
-                    bind=dict(result._bind_processors),
-                    record_class=Row,
-                    names=(),
-                )
+            if _positional(result) and not result._result_columns:
+                found = _compiled(statement, result, Row)
         _WRITES[key] = found
     return _WRITES[key]
+
+
+def _positional(result: Any) -> bool:
+    """Whether compiled `result` is fixed SQL with positional parameters (nothing for
+    SQLAlchemy to expand or render when it runs)."""
+    return not (
+        result.post_compile_params
+        or result.literal_execute_params
+        or result.positiontup is None
+    )
+
+
+def _compiled(statement: Executable, result: Any, record_class: type[Row]) -> Compiled:
+    return Compiled(
+        sql=result.string,
+        statement=statement,
+        construct=lambda params: result.construct_params(params, _check=False),
+        positions=tuple(result.positiontup),
+        bind=dict(result._bind_processors),
+        record_class=record_class,
+        names=tuple(column[1] for column in result._result_columns),
+    )
 
 
 def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
     if dialect.driver != "asyncpg":
         return None
     result = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    if (
-        result.post_compile_params
-        or result.literal_execute_params
-        or result.positiontup is None
-        or not result._result_columns
-    ):
+    if not (_positional(result) and result._result_columns):
         return None
     columns: dict[str, Any] = {"__slots__": (), "_keys": ()}
     for index, column in enumerate(result._result_columns):
@@ -166,15 +170,7 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
         columns[name] = _column(index, convert)
     columns["_keys"] = tuple(column[0] for column in result._result_columns)
     record_class = type(f"Row{len(_COMPILED)}", (Row,), columns)
-    return Compiled(
-        sql=result.string,
-        statement=statement,
-        construct=lambda params: result.construct_params(params, _check=False),
-        positions=tuple(result.positiontup),
-        bind=dict(result._bind_processors),
-        record_class=record_class,
-        names=tuple(column[1] for column in result._result_columns),
-    )
+    return _compiled(statement, result, record_class)
 
 
 def _arguments(found: Compiled, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
