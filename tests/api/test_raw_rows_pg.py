@@ -155,3 +155,24 @@ async def test_an_error_is_sqlalchemys_and_the_session_recovers(
         await session.rows(failing, {"zero": 0})
     await session.rollback()
     assert (await session.rows(failing, {"zero": 1}))[0].x == 1
+
+
+async def test_a_lost_connection_is_sqlalchemys_error_and_the_pool_recovers(
+    engine: AsyncEngine,
+) -> None:
+    # The server ends the session's backend between two statements (a restart, a
+    # failover): the next read fails as SQLAlchemy's own execution would fail, with the
+    # connection invalidated, and the next session gets a working connection.
+    statement = select(func.pg_backend_pid(type_=Integer).label("pid"))
+    async with session_factory(engine)() as session:
+        assert isinstance(session, ShieldedSession)
+        pid = (await session.rows(statement))[0].pid
+        async with engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as failure:
+            await session.rows(statement)
+        assert failure.value.connection_invalidated
+        await session.rollback()
+    async with session_factory(engine)() as session:
+        assert isinstance(session, ShieldedSession)
+        assert (await session.rows(statement))[0].pid != pid
