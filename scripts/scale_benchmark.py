@@ -309,7 +309,8 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
     # A reused database may predate this checkout's migrations (the app does not migrate).
     await upgrade(engine)
     app = create_app(Settings(database_url=url, jwt_secret=SECRET, today=today), engine=engine)
-    # Custom plans for the hand-written SQL too, as the app's engine asks (data/engine.py).
+    # Custom plans for the hand-written SQL, as the app plans its searches (fresh_plan in
+    # data/raw_rows.py).
     sql = await asyncpg.connect(
         plain_dsn(url), server_settings={"plan_cache_mode": "force_custom_plan"}
     )
