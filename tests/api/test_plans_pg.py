@@ -261,3 +261,16 @@ async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, w
         plan = await explain(session, statement, params)
     assert "ix_events_pp_provider_live" in plan.indexes(), plan
     assert not plan.seq_scans(), plan
+
+
+@pytest.mark.parametrize("user", ["p1-recorder", "o1-staff", "o1-admin"])
+async def test_a_name_search_pages_from_its_matching_words(
+    engine: AsyncEngine, world: None, user: str
+) -> None:
+    # The matches come from the word index with their ordering keys (migration 0006);
+    # customers are read by primary key for the page alone, never walked in name order
+    # (which reads every customer sorting before the matches).
+    page = (await plans(engine, user, CustomerSearch(name_words=("ko",))))[0]
+    assert "ix_customer_name_words_word" in page.indexes(), page
+    assert "ix_customers_order" not in page.indexes(), page
+    assert not page.seq_scans(), page

@@ -54,7 +54,10 @@ def expected_rows(world: SyntheticWorld) -> Rows:
                 for row in block_rows:
                     c_id, first, last, ssn = (str(v) for v in row)
                     rows["customers"].append(tuple(customer_row(c_id, first, last, ssn).values()))
-                    rows["customer_name_words"] += [(c_id, w) for w in name_words(first, last)]
+                    # Each word with its customer's ordering keys (migration 0006).
+                    rows["customer_name_words"] += [
+                        (c_id, w, last.lower(), first.lower()) for w in name_words(first, last)
+                    ]
             else:
                 rows[table] += block_rows
     return {table: sorted(tuple(map(_plain, r)) for r in rows[table]) for table in table_columns()}

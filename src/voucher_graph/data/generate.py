@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..world.synthetic import CHUNK, COLUMNS, Row, SyntheticWorld
 from . import models as m
 from .names import name_words
-from .writer import TABLES_CHILD_FIRST, customer_row, derive_tables
+from .writer import TABLES_CHILD_FIRST, customer_row, derive_tables, name_word_row
 
 Progress = Callable[[str], None]
 ROLES = ("RECORDER", "REPORTER", "STAFF", "ADMIN")
@@ -105,7 +105,7 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     """Every table generate writes, with its columns, parents first."""
     columns = dict(COLUMNS)
     columns["customers"] = tuple(customer_row("", "", "", ""))
-    columns[NAME_WORDS] = ("customer_id", "word")
+    columns[NAME_WORDS] = tuple(name_word_row("", "", "", ""))
     return columns
 
 
@@ -115,7 +115,9 @@ def with_derived_rows(block: dict[str, list[Row]]) -> dict[str, list[Row]]:
     derived: dict[str, list[Row]] = {
         "customers": [tuple(customer_row(*row).values()) for row in customers],  # type: ignore[arg-type]
         NAME_WORDS: [
-            (row[0], word) for row in customers for word in name_words(str(row[1]), str(row[2]))
+            tuple(name_word_row(str(row[0]), word, str(row[1]), str(row[2])).values())
+            for row in customers
+            for word in name_words(str(row[1]), str(row[2]))
         ],
     }
     return {**block, **derived}

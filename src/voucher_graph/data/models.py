@@ -144,6 +144,11 @@ class CustomerNameWord(Base):
     __tablename__ = "customer_name_words"
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     word: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The customer's ordering keys, copied from customers (written together, never
+    # changed): a name search sorts its matches by these without reading customers
+    # (migration 0006; on PostgreSQL the word index carries them).
+    last_name_lower: Mapped[str] = mapped_column(String(200))
+    first_name_lower: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_customer_name_words_word", "word", "customer_id"),)
 

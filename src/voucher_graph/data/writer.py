@@ -135,7 +135,7 @@ async def write_world(
         m.CustomerNameWord,
         "name words",
         (
-            {"customer_id": c.id, "word": word}
+            name_word_row(c.id, word, c.first_name, c.last_name)
             for c in world.customers
             for word in name_words(c.first_name, c.last_name)
         ),
@@ -249,6 +249,16 @@ async def refresh_statistics(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.exec_driver_sql(f"VACUUM (ANALYZE) {tables}")
+
+
+def name_word_row(customer_id: str, word: str, first_name: str, last_name: str) -> dict[str, Any]:
+    """A name word with its customer's ordering keys (the same as `customer_row`'s)."""
+    return {
+        "customer_id": customer_id,
+        "word": word,
+        "last_name_lower": order_key(last_name),
+        "first_name_lower": order_key(first_name),
+    }
 
 
 def customer_row(id: str, first_name: str, last_name: str, ssn: str) -> dict[str, Any]:
