@@ -53,7 +53,7 @@ ROLES = ("RECORDER", "STAFF", "ADMIN")
 QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
 
 # The best hand-written SQL for each answer, over the persisted access relation and the
-# indexes of migration 0002 ($1 = provider, organizer or user id, $2 = window start).
+# indexes of migrations 0002-0006 ($1 = provider, organizer or user id, $2 = window start).
 #
 # VISIBLE[role] is "the viewer sees customer c" as a correlated condition: the page walks
 # the C-collated name-order index and probes it per row (a primary-key probe of
@@ -144,15 +144,27 @@ def page_sql(role: str, name: bool = False, after: bool = False) -> str:
     name search (checked per key before the DISTINCT); the customers table is not read.
     """
     keyset = KEYSET if after else "TRUE"
-    where = name_word("c.id") if name else "TRUE"
     keys = KEYS[role] + (f" AND {name_word(KEY_COLUMN[role])}" if name else "")
+    page = f"""
+            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
+              FROM customers c WHERE {keyset} AND {VISIBLE[role]}
+             ORDER BY {ORDER} LIMIT {PAGE + 1}"""
+    if name:
+        # The matching words with their ordering keys (migration 0006), the visible
+        # ones first in name order; customers read by primary key for the page alone.
+        page = f"""
+            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
+              FROM (SELECT DISTINCT w.last_name_lower COLLATE "C" AS l,
+                           w.first_name_lower COLLATE "C" AS f,
+                           w.customer_id COLLATE "C" AS i, w.customer_id
+                      FROM customer_name_words w
+                     WHERE w.word LIKE $3 AND {VISIBLE[role].replace("c.id", "w.customer_id")}
+                     ORDER BY l, f, i LIMIT {PAGE + 1}) m
+              JOIN customers c ON c.id = m.customer_id"""
     return f"""
         SELECT t.total, p.id, p.last_name
           FROM (SELECT count(*) FROM ({keys}) k) t(total)
-          LEFT JOIN LATERAL (
-            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
-              FROM customers c WHERE {where} AND {keyset} AND {VISIBLE[role]}
-             ORDER BY {ORDER} LIMIT {PAGE + 1}) p ON TRUE
+          LEFT JOIN LATERAL ({page}) p ON TRUE
          WHERE {USES_WINDOW}
          ORDER BY {ORDER.replace("c.", "p.")}"""
 
