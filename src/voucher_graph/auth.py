@@ -4,6 +4,7 @@ Starlette authentication backend that reads them from the Authorization header."
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
 from starlette.authentication import (
@@ -41,23 +42,10 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def user_id_from_header(
-    header: str | None,
-    secret: str,
-    *,
-    issuer: str | None = None,
-    audience: str | None = None,
-    max_ttl_seconds: int | None = None,
-    now: float | None = None,
-) -> str:
-    """The user id of an `Authorization: Bearer <JWT>` header, or TokenError.
-
-    With `max_ttl_seconds`, a token whose `exp` lies further ahead than that (a token
-    minted to live for years) is refused as well."""
-    user_id, _expires = user_and_expiry(
-        header, secret, issuer=issuer, audience=audience, max_ttl_seconds=max_ttl_seconds,
-        now=now,
-    )  # fmt: skip
+def user_id_from_header(header: str | None, secret: str, **checks: Any) -> str:
+    """The user id of an `Authorization: Bearer <JWT>` header, or TokenError; `checks`
+    as `user_and_expiry` takes them."""
+    user_id, _expires = user_and_expiry(header, secret, **checks)
     return user_id
 
 
@@ -70,7 +58,11 @@ def user_and_expiry(
     max_ttl_seconds: int | None = None,
     now: float | None = None,
 ) -> tuple[str, float]:
-    """As `user_id_from_header`, with the token's `exp` (seconds since the epoch)."""
+    """The user id of an `Authorization: Bearer <JWT>` header and the token's `exp`
+    (seconds since the epoch), or TokenError.
+
+    With `max_ttl_seconds`, a token whose `exp` lies further ahead than that (a token
+    minted to live for years) is refused as well."""
     if not header:
         raise TokenError("missing bearer token")
     scheme, _, token = header.partition(" ")
