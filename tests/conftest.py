@@ -16,8 +16,6 @@ from support import EXAMPLE_WORLD, Api, database_url, load_world, make_api, rese
 
 from voucher_graph.app import tune_garbage_collector
 from voucher_graph.data.engine import StatementCounter, create_engine
-from voucher_graph.schema.limits import LimitCheck
-from voucher_graph.schema.validation import validate_document
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -74,16 +72,3 @@ async def example_api(
     api = make_api(engine, counter)
     yield api
     await api.client.aclose()
-
-
-@pytest.fixture(autouse=True)
-def _forget_apps() -> Iterator[None]:
-    """Drop the two process-wide caches that key on an app's schema.
-
-    A server builds one app per process; the tests build hundreds, and these caches
-    kept every one of them (and its schema) alive: a million objects that each full
-    garbage collection walked, and that the interpreter freed one by one at exit. A
-    new app never hits an older app's entries, so clearing them changes no answer."""
-    yield
-    validate_document.cache_clear()
-    LimitCheck._has_unstorable_literal.cache_clear()

@@ -52,7 +52,7 @@ from ..settings import Limits, Settings
 from .budget import budget_errors
 from .errors import TOKEN_LIMIT_MESSAGE, TOO_COMPLEX, is_limit_error
 from .query import MAX_PAGE
-from .validation import Validation
+from .validation import ValidatedDocuments, Validation
 
 DEFAULT_PAGE = 50
 CACHE_SIZE = 256  # distinct query texts kept parsed and validated (bounded: hostile texts)
@@ -253,7 +253,9 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         functools.partial(ParserCache, maxsize=CACHE_SIZE),
         functools.partial(AddValidationRules, rules),  # type: ignore[arg-type]
         # Suggestions go with introspection: both describe the schema.
-        functools.partial(Validation, hide_suggestions=not settings.introspection),
+        functools.partial(
+            Validation, hide_suggestions=not settings.introspection, documents=ValidatedDocuments()
+        ),
         RecordOperationName,
     ]
     if not settings.introspection:
@@ -274,6 +276,9 @@ class LimitCheck:
         self._parse = functools.lru_cache(maxsize=CACHE_SIZE)(self._parse_uncached)
         self._validate = functools.lru_cache(maxsize=CACHE_SIZE)(self._validate_uncached)
         self._budget = functools.lru_cache(maxsize=CACHE_SIZE)(self._budget_uncached)
+        self._has_unstorable_literal = functools.lru_cache(maxsize=CACHE_SIZE)(
+            self._has_unstorable_literal_uncached
+        )
 
     def _parse_uncached(self, query: str) -> DocumentNode | GraphQLError:
         try:
@@ -313,8 +318,7 @@ class LimitCheck:
             found.append(GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}))
         return found
 
-    @functools.lru_cache(maxsize=CACHE_SIZE)  # noqa: B019 - one LimitCheck per app
-    def _has_unstorable_literal(self, document: DocumentNode) -> bool:
+    def _has_unstorable_literal_uncached(self, document: DocumentNode) -> bool:
         finder = _UnstorableLiteral(self.limits.max_string_chars)
         visit(document, finder)
         return finder.found
