@@ -478,7 +478,7 @@ class _Run:
             # The inner type completes without absorbing: a null propagating from below
             # stays PROPAGATE here, and only a plain null is this field's own error.
             completed = await self._complete_nullable(plan, return_type.of_type, values, where)
-            if None in completed:
+            if _NoneType in set(map(type, completed)):  # not `None in`: see _complete_leaves
                 for index, value in enumerate(completed):
                     if value is None:
                         parent = plan.parent_type.name
@@ -530,15 +530,17 @@ class _Run:
     ) -> list[Any]:
         # A str for String or ID, a bool for Boolean, serializes to itself.
         already = _SERIALIZED_AS.get(leaf)  # type: ignore[arg-type]
+        nulls = _NoneType in kinds
         kinds.discard(_NoneType)
         if not kinds or kinds == {already}:
             return out  # every value is its own serialization (or null)
         serialize = _serializer(leaf)
         if _Propagate not in kinds:
-            # One kind of value, none null: serialized in one C loop; the slow loop
-            # below only when one fails (to locate its error).
+            # Serialized in one C loop when no value is null (`None in out` would
+            # compare every value with None: a Decimal asks numbers.Rational, an ABC);
+            # the slow loop below only when one fails (to locate its error).
             try:
-                if _NoneType in kinds or None in out:
+                if nulls:
                     return [None if value is None else serialize(value) for value in out]
                 return list(map(serialize, out))
             except Exception:  # noqa: BLE001, S110 - located one by one below
