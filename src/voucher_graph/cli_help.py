@@ -54,7 +54,7 @@ EPILOGS = {
 OPTIONS = {
     ("serve", "--host"): "address to listen on (default: 127.0.0.1)",
     ("serve", "--port"): "port to listen on (default: 8000)",
-    ("serve", "--workers"): "worker processes (default: 1)",
+    ("serve", "--workers"): "worker processes, each with its own listening socket (default: 1)",
     ("serve", "--database-url"): "database (default: VOUCHER_GRAPH_DATABASE_URL, below)",
     ("serve", "--demo"): "embedded SQLite file voucher-graph-demo.db, filled with a demo world "
     "when empty; prints the GraphiQL address and tokens (default: off)",
