@@ -11,22 +11,19 @@ never times (EXPLAIN without ANALYZE).
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from search_plans import Plan, search_plans
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, is_postgres
 
 from voucher_graph.data.engine import session_factory
 from voucher_graph.data.generate import clear_world, generate_world
-from voucher_graph.data.search import CustomerSearch, encode_cursor, search_customers
-from voucher_graph.data.viewer import load_viewer
+from voucher_graph.data.search import CustomerSearch
 from voucher_graph.data.writer import refresh_statistics
-from voucher_graph.domain.dates import window_start
-from voucher_graph.policies.gate import Gate
 from voucher_graph.policies.oso_setup import create_oso
 from voucher_graph.world.synthetic import SyntheticWorld
 
@@ -43,34 +40,6 @@ BIG_TABLES = {
     "provider_customers",
 }
 ROLES = ("RECORDER", "STAFF", "ADMIN")
-
-
-def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", ()):
-        yield from _walk(child)
-
-
-class Plan:
-    def __init__(self, root: dict[str, Any]) -> None:
-        self.nodes = list(_walk(root))
-
-    def types(self) -> set[str]:
-        return {n["Node Type"] for n in self.nodes}
-
-    def indexes(self) -> set[str]:
-        return {n["Index Name"] for n in self.nodes if "Index Name" in n}
-
-    def relations(self) -> set[str]:
-        return {n["Relation Name"] for n in self.nodes if "Relation Name" in n}
-
-    def seq_scans(self) -> set[str]:
-        return {n["Relation Name"] for n in self.nodes if n["Node Type"] == "Seq Scan"}
-
-    def __repr__(self) -> str:
-        return repr(
-            [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in self.nodes]
-        )
 
 
 @pytest.fixture(scope="module")
@@ -91,36 +60,7 @@ async def plans(
     engine: AsyncEngine, user: str, search: CustomerSearch, *, next_page: bool = False
 ) -> list[Plan]:
     """The plan of every statement the search runs, as the planner picks it by default."""
-    captured: list[tuple[str, Any]] = []
-
-    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
-        captured.append((statement, params))
-
-    async with session_factory(engine)() as session:
-        viewer = await load_viewer(session, user, today=TODAY, window_start=window_start(TODAY))
-        assert viewer is not None
-        scopes = Gate(OSO, viewer).scopes
-        after = None
-        if next_page:
-            first = await search_customers(
-                session, scopes.customers, scopes.purchasing_powers, search, first=50, after=None
-            )
-            after = encode_cursor(first.customers[-1])
-        event.listen(engine.sync_engine, "before_cursor_execute", capture)
-        try:
-            page = await search_customers(
-                session, scopes.customers, scopes.purchasing_powers, search, first=50, after=after
-            )
-            await page.total()  # as when totalCount is selected
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", capture)
-        connection = await session.connection()
-        found = []
-        for statement, params in captured:
-            result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params)
-            raw = result.scalar_one()
-            found.append(Plan((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]))
-        return found
+    return await search_plans(engine, OSO, user, search, first=50, next_page=next_page)
 
 
 async def one_value(engine: AsyncEngine, sql: str, **params: Any) -> str:

@@ -1,0 +1,98 @@
+"""The plans of the statements a customers search runs (EXPLAIN, never ANALYZE): shared
+by the plan tests over the demo world and over a generated one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from support import TODAY
+
+from voucher_graph.data.engine import session_factory
+from voucher_graph.data.search import CustomerSearch, encode_cursor, search_customers
+from voucher_graph.data.viewer import load_viewer
+from voucher_graph.domain.dates import window_start
+from voucher_graph.policies.gate import Gate
+
+
+def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _walk(child)
+
+
+class Plan:
+    """One statement's plan: its nodes (EXPLAIN's JSON objects) and total cost."""
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.cost: float = root["Total Cost"]
+        self.nodes = list(_walk(root))
+
+    def types(self) -> set[str]:
+        return {n["Node Type"] for n in self.nodes}
+
+    def indexes(self) -> set[str]:
+        return {n["Index Name"] for n in self.nodes if "Index Name" in n}
+
+    def relations(self) -> set[str]:
+        return {n["Relation Name"] for n in self.nodes if "Relation Name" in n}
+
+    def seq_scans(self) -> set[str]:
+        return {n["Relation Name"] for n in self.nodes if n["Node Type"] == "Seq Scan"}
+
+    def __repr__(self) -> str:
+        return repr(
+            [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in self.nodes]
+        )
+
+
+async def explain(session: AsyncSession, statement: str, params: Any) -> Plan:
+    connection = await session.connection()
+    result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params)
+    raw = result.scalar_one()
+    return Plan((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
+
+
+async def search_plans(
+    engine: AsyncEngine,
+    oso: Any,
+    user: str,
+    search: CustomerSearch,
+    *,
+    first: int,
+    next_page: bool = False,
+    settings: Sequence[str] = (),
+) -> list[Plan]:
+    """The plan of every statement the search runs for `user` (with `next_page`, for
+    the page after the first), `settings` (`SET LOCAL ...`) applied first."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        captured.append((statement, params))
+
+    async with session_factory(engine)() as session:
+        for setting in settings:
+            await session.execute(text(setting))
+        viewer = await load_viewer(session, user, today=TODAY, window_start=window_start(TODAY))
+        assert viewer is not None
+        scopes = Gate(oso, viewer).scopes
+        after = None
+        if next_page:
+            page = await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, search, first=first,
+                after=None,
+            )  # fmt: skip
+            after = encode_cursor(page.customers[-1])
+        event.listen(engine.sync_engine, "before_cursor_execute", capture)
+        try:
+            page = await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, search, first=first,
+                after=after,
+            )  # fmt: skip
+            await page.total()  # as when totalCount is selected
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", capture)
+        return [await explain(session, statement, params) for statement, params in captured]
