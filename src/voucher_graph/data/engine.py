@@ -221,11 +221,10 @@ class ShieldedSession(AsyncSession):
         *,
         fresh_plan: bool = False,
     ) -> list[Any]:
-        """The rows of a read statement, run on the session's connection (Core).
-
-        `execute` would route a select of ORM-mapped columns through the ORM's result
-        processing (about a fifth of a full page's CPU), though the read side only ever
-        wants plain rows. Same lock, shield and transaction as every other statement.
+        """The rows of a read statement, on the session's connection: straight on
+        asyncpg on PostgreSQL (data/raw_rows.py; `fresh_plan` as `raw_rows.fetch` says),
+        as SQLAlchemy Core rows elsewhere; never through the ORM's result processing.
+        Same lock, shield and connection as every other statement.
         """
 
         async def run() -> list[Any]:
