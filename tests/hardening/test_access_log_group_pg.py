@@ -10,6 +10,7 @@ transaction, so the grouping does not depend on timing."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from support import TODAY, Api, is_postgres, load_world, make_api
 from voucher_graph.data import access_log
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import ShieldedSession, StatementCounter, session_factory
+from voucher_graph.logging_setup import REQUEST_LOGGER
 from voucher_graph.world.demo import demo_world
 
 pytestmark = pytest.mark.skipif(
@@ -84,7 +86,7 @@ async def visible_customers(api: Api, count: int) -> list[str]:
 
 
 async def test_responses_waiting_on_one_insert_are_written_together_after_it(
-    api: Api, engine: AsyncEngine, counter: StatementCounter
+    api: Api, engine: AsyncEngine, counter: StatementCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
     customers = await visible_customers(api, 6)
     async with engine.begin() as connection:
@@ -92,6 +94,7 @@ async def test_responses_waiting_on_one_insert_are_written_together_after_it(
     group = api.client._transport.app.state.services.access_log_group  # type: ignore[attr-defined]
     counter.keep = True
     counter.reset()
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
     lock = await hold_inserts(engine)
     try:
         first = asyncio.ensure_future(api.data(SMALL, {"id": customers[0]}, user=USER))
@@ -113,6 +116,14 @@ async def test_responses_waiting_on_one_insert_are_written_together_after_it(
     assert [a["customer"]["id"] for a in answers] == customers
     inserts = [s for s in counter.statements if s.startswith("INSERT INTO access_log")]
     assert len(inserts) == 2  # the first alone, then the five that waited, together
+    # Each insert counts in the request log line of the batch's first request: the
+    # viewer, the customer and the insert; the four others ran two statements.
+    counts = sorted(
+        r.fields["sql_statements"]  # type: ignore[attr-defined]
+        for r in caplog.records
+        if r.name == REQUEST_LOGGER and r.fields["operation"] == "Small"  # type: ignore[attr-defined]
+    )
+    assert counts == [2, 2, 2, 2, 3, 3]
     assert await entries(engine) == sorted((c, "Small") for c in customers)
 
 

@@ -4,6 +4,7 @@ responses, AccessLogGroup), and a customer's entries."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,9 @@ class _Batch:
 
     sessions: list[ShieldedSession] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # The first waiter's context: its request's statement count and log line get the
+    # insert (a task started from another's callback would count it there).
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
     written: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -69,7 +73,9 @@ class AccessLogGroup:
 
     def _start(self, batch: _Batch) -> None:
         self._writing = batch
-        task = asyncio.ensure_future(self._insert(batch))
+        task = asyncio.get_running_loop().create_task(
+            self._insert(batch), context=batch.context
+        )
         task.add_done_callback(lambda _task: self._finished())
 
     async def _insert(self, batch: _Batch) -> None:
