@@ -429,7 +429,7 @@ def create_app(
     engine: Engine | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, pool_size=settings.database_pool_size)
     own_provider = tracer_provider is None
     provider = tracer_provider or telemetry.provider_from_environment()
     telemetry.trace_engine(engine, provider)

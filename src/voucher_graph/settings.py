@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .data.engine import DEFAULT_POOL_SIZE
+
 DEFAULT_DATABASE_PATH = Path("voucher-graph.db")
 DEMO_DATABASE_PATH = Path("voucher-graph-demo.db")
 MIN_SECRET_LENGTH = 32
@@ -79,6 +81,8 @@ class Settings:
     public_url: str | None = None
     # A manifest of trusted documents; when set, nothing else is executed.
     trusted_documents: str | None = None
+    # PostgreSQL connections each serving process keeps open (data/engine.py).
+    database_pool_size: int = DEFAULT_POOL_SIZE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +111,9 @@ class Settings:
             cors_origins=parse_origins(env.get("VOUCHER_GRAPH_CORS_ORIGINS") or ""),
             public_url=parse_public_url(env.get("VOUCHER_GRAPH_PUBLIC_URL") or ""),
             trusted_documents=env.get("VOUCHER_GRAPH_TRUSTED_DOCUMENTS") or None,
+            database_pool_size=_count(
+                env, "VOUCHER_GRAPH_DATABASE_POOL_SIZE", cls.database_pool_size
+            ),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -148,6 +155,16 @@ def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if re.fullmatch("[0-9]{1,9}", text) is None or int(text) == 0:
         raise SettingsError(f"{name} must be a positive whole number of seconds")
+    return int(text)
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from 1 to 1000 from `name`, or `default` when unset."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if re.fullmatch("[0-9]{1,4}", text) is None or not 1 <= int(text) <= 1000:
+        raise SettingsError(f"{name} must be a whole number from 1 to 1000")
     return int(text)
 
 
