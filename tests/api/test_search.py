@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from policies.tiny_worlds import TinyWorld
+from policies.tiny_worlds import tiny_world
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Api, load_world, make_api
 
@@ -51,12 +51,12 @@ class World:
 
 @pytest.fixture(scope="module")
 async def api(engine: AsyncEngine, counter: StatementCounter) -> AsyncIterator[Api]:
-    world = TinyWorld()
+    world = tiny_world()
     for ident, first, last in PEOPLE:
         World.ssns[ident] = world.customer(ident, first, last)
-        world.pp(f"pp_{ident}", ident, "s1", voucher=f"PS-{ident}")
+        world.regular(f"pp_{ident}", ident, "s1", voucher=f"PS-{ident}")
     # A balance voucher counts for voucherNumber too.
-    world.pp("bp_zet", "c_zet", "s1", kind="BALANCE", voucher="SALDO-1")
+    world.balance("bp_zet", "c_zet", "s1", voucher="SALDO-1")
     await load_world(engine, world.raw)
     api = make_api(engine, counter)
     yield api

@@ -38,20 +38,6 @@ def money(value: Decimal) -> str:
     return f"{cents(value):.2f}"
 
 
-# DOMAIN.md "Personal identity code": DDMMYYCZZZQ, Q = CHECK_CHARS[int(DDMMYYZZZ) % 31].
-CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-CENTURY_SIGN = {1800: "+", 1900: "-", 2000: "A"}
-
-
-def hetu(born: date, individual: int) -> str:
-    """A valid personal identity code, made from DOMAIN.md alone (not the product's maker),
-    so that the product's validator is checked against the rule, not against itself."""
-    birth = f"{born.day:02d}{born.month:02d}{born.year % 100:02d}"
-    number = f"{individual:03d}"
-    sign = CENTURY_SIGN[born.year // 100 * 100]
-    return birth + sign + number + CHECK_CHARS[int(birth + number) % len(CHECK_CHARS)]
-
-
 def window_start(today: date) -> date:
     """Today three years earlier; 29 Feb becomes 28 Feb."""
     if today.month == 2 and today.day == 29:

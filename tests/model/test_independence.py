@@ -24,5 +24,8 @@ def test_the_reference_model_imports_nothing_from_the_product() -> None:
 
 def test_the_world_strategies_make_hetus_without_the_products_hetu_code() -> None:
     # The generated worlds go through the product's loader (which validates them); the
-    # codes in them must come from DOMAIN.md's rule, or a shared mistake would pass.
+    # codes in them must come from DOMAIN.md's rule, or a shared mistake would pass. The
+    # builder they are made with (world_builder.hetu) imports nothing from the product.
     assert "voucher_graph.domain.hetu" not in _imports(HERE / "strategies.py")
+    builder = _imports(HERE.parent / "world_builder.py")
+    assert not {n for n in builder if n.startswith("voucher_graph")}

@@ -7,7 +7,6 @@ approved after 2026-11-10 settles on 2026-11-30.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -16,205 +15,54 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, Api, load_world, make_api
+from world_builder import Content, World
 
 from voucher_graph.data.engine import StatementCounter
 
 
-def _event(
-    event_id: str,
-    units: str,
-    status: str,
-    recorded_on: str,
-    *,
-    pp: str = "pp1",
-    content: str = "k1",
-    provider: str = "p1",
-    approved_on: str | None = None,
-    deleted: bool = False,
-) -> dict[str, Any]:
-    return {
-        "id": event_id,
-        "purchasingPowerId": pp,
-        "contentId": content,
-        "providerId": provider,
-        "serviceDate": recorded_on,
-        "units": units,
-        "unitPrice": "40.00",
-        "description": "",
-        "status": status,
-        "recordedOn": recorded_on,
-        "approvedOn": approved_on,
-        "deleted": deleted,
-    }
-
-
-_WORLD: dict[str, Any] = {
-    "organizers": [
-        {
-            "id": "o1",
-            "name": "Vantaa",
-            "settlementDates": ["2026-11-10", "2026-11-30", "2026-12-31"],
-        },
-        {"id": "o2", "name": "Espoo", "settlementDates": ["2026-11-30"]},
-    ],
-    "providers": [
-        {"id": "p1", "name": "Hoivapalvelu Oy", "businessId": "1234567-1"},
-        {"id": "p2", "name": "Kotiapu Ky", "businessId": "7654321-2"},
-    ],
-    "services": [
-        {
-            "id": "s1",
-            "organizerId": "o1",
-            "name": "Kotihoito",
-            "contents": [
-                {"id": "k1", "name": "Kotihoidon käynti", "unit": "HOUR"},
-                {"id": "k2", "name": "Turvapuhelinkäynti", "unit": "VISIT"},
-                {"id": "k3", "name": "Saattajan tunti", "unit": "HOUR"},
-            ],
-        },
-        {
-            "id": "s2",
-            "organizerId": "o2",
-            "name": "Siivous",
-            "contents": [{"id": "k9", "name": "Perussiivous", "unit": "HOUR"}],
-        },
-    ],
-    "users": [
-        {"id": "rec", "name": "Kirjaaja", "providerId": "p1", "role": "RECORDER"},
-        {"id": "rec2", "name": "Toinen kirjaaja", "providerId": "p1", "role": "RECORDER"},
-        {"id": "rep", "name": "Raportoija", "providerId": "p1", "role": "REPORTER"},
-        {"id": "other", "name": "Kotiavun kirjaaja", "providerId": "p2", "role": "RECORDER"},
-        {"id": "adm", "name": "Pääkäyttäjä Vantaa", "organizerId": "o1", "role": "ADMIN"},
-        {"id": "staff", "name": "Käsittelijä Vantaa", "organizerId": "o1", "role": "STAFF"},
-        {"id": "adm2", "name": "Pääkäyttäjä Espoo", "organizerId": "o2", "role": "ADMIN"},
-    ],
-    "teams": [
-        {
-            "id": "t1",
-            "organizerId": "o1",
-            "name": "Kotihoito",
-            "serviceIds": ["s1"],
-            "memberIds": ["staff"],
-        },
-    ],
-    "customers": [
-        {"id": "c1", "firstName": "Maija", "lastName": "Virtanen", "ssn": "131052-308T"},
-        {"id": "c2", "firstName": "Matti", "lastName": "Meikäläinen", "ssn": "010101-123N"},
-        {"id": "c3", "firstName": "Liisa", "lastName": "Korhonen", "ssn": "311280-888Y"},
-    ],
-    "customerNumbers": [
-        {"providerId": "p1", "customerId": "c1", "number": "A-100"},
-        {"providerId": "p2", "customerId": "c3", "number": "A-200"},
-    ],
-    "purchasingPowers": [
-        {
-            "id": "pp1",
-            "kind": "REGULAR",
-            "customerId": "c1",
-            "organizerId": "o1",
-            "serviceId": "s1",
-            "voucherNumber": "PS-0001",
-            "validFrom": "2026-01-01",
-            "validTo": "2026-12-31",
-            "contents": [
-                {"contentId": "k1", "unitValue": "30.00", "grantedUnits": "10"},
-                {"contentId": "k2", "unitValue": "20.00", "grantedUnits": "5"},
-            ],
-        },
-        {
-            "id": "bp1",
-            "kind": "BALANCE",
-            "customerId": "c1",
-            "organizerId": "o1",
-            "serviceId": "s1",
-            "voucherNumber": "PS-0002",
-            "validFrom": "2026-01-01",
-            "validTo": "2026-12-31",
-            "grantedAmount": "100.00",
-        },
-        {
-            "id": "pp2",
-            "kind": "REGULAR",
-            "customerId": "c2",
-            "organizerId": "o1",
-            "serviceId": "s1",
-            "voucherNumber": "PS-0003",
-            "validFrom": "2026-01-01",
-            "validTo": "2026-12-31",
-            "contents": [{"contentId": "k1", "unitValue": "30.00", "grantedUnits": "10"}],
-        },
-        {
-            "id": "pp3",
-            "kind": "REGULAR",
-            "customerId": "c3",
-            "organizerId": "o2",
-            "serviceId": "s2",
-            "voucherNumber": "PS-0004",
-            "validFrom": "2026-06-01",
-            "validTo": "2026-11-20",
-            "contents": [{"contentId": "k9", "unitValue": "30.00", "grantedUnits": "10"}],
-        },
-    ],
-    "reservations": [
-        {
-            "id": "r1",
-            "purchasingPowerId": "pp1",
-            "contentId": "k1",
-            "providerId": "p1",
-            "validFrom": "2026-01-01",
-            "validTo": None,
-        },
-        {
-            "id": "r2",
-            "purchasingPowerId": "pp1",
-            "contentId": "k2",
-            "providerId": "p1",
-            "validFrom": "2026-11-01",
-            "validTo": "2026-11-20",
-        },
-        {
-            "id": "r3",
-            "purchasingPowerId": "bp1",
-            "contentId": "k1",
-            "providerId": "p1",
-            "validFrom": "2026-01-01",
-            "validTo": None,
-        },
-        {
-            "id": "r4",
-            "purchasingPowerId": "pp3",
-            "contentId": "k9",
-            "providerId": "p2",
-            "validFrom": "2026-06-01",
-            "validTo": None,
-        },
-        {
-            "id": "r5",
-            "purchasingPowerId": "pp3",
-            "contentId": "k9",
-            "providerId": "p1",
-            "validFrom": "2026-06-01",
-            "validTo": None,
-        },
-    ],
-    # Counting units of pp1/k1: 2 + 1 + 1 + 2 = 6 of 10 granted; 4 are left.
-    "events": [
-        _event("e-settled", "2", "RECORDED", "2026-11-05"),
-        _event("e-recorded", "1", "RECORDED", "2026-11-20"),
-        _event("e-approved", "1", "APPROVED", "2026-11-12", approved_on="2026-11-20"),
-        _event("e-review", "2", "UNDER_REVIEW", "2026-11-21"),
-        _event("e-rejected", "5", "REJECTED", "2026-11-22"),
-        _event("e-credited", "3", "CREDITED", "2026-11-03"),
-        _event("e-deleted", "4", "RECORDED", "2026-11-23", deleted=True),
-        _event("e-bal", "1", "RECORDED", "2026-11-20", pp="bp1"),
-        _event("e-other", "1", "RECORDED", "2026-11-10", pp="pp3", content="k9", provider="p2"),
-    ],
-}
-
-
 def world() -> dict[str, Any]:
-    """A fresh copy: tests may change it before loading."""
-    return copy.deepcopy(_WORLD)
+    """A fresh world: tests may change it before loading."""
+    w = World(valid_from="2026-01-01", valid_to="2026-12-31")
+    w.organizer("o1", ["2026-11-10", "2026-11-30", "2026-12-31"])
+    w.organizer("o2", ["2026-11-30"])
+    w.provider("p1")
+    w.provider("p2")
+    w.service("s1", "o1", "k1", Content("k2", "VISIT"), "k3")
+    w.service("s2", "o2", "k9")
+    w.user("rec", "RECORDER", "p1")
+    w.user("rec2", "RECORDER", "p1")
+    w.user("rep", "REPORTER", "p1")
+    w.user("other", "RECORDER", "p2")
+    w.user("adm", "ADMIN", "o1")
+    w.user("staff", "STAFF", "o1")
+    w.user("adm2", "ADMIN", "o2")
+    w.team("t1", "o1", ["s1"], ["staff"])
+    for customer in ("c1", "c2", "c3"):
+        w.customer(customer)
+    w.number("p1", "c1", "A-100")
+    w.number("p2", "c3", "A-200")
+    w.regular("pp1", "c1", "s1", [("k1", "30.00", "10"), ("k2", "20.00", "5")])
+    w.balance("bp1", "c1", "s1", "100.00")
+    w.regular("pp2", "c2", "s1", [("k1", "30.00", "10")])
+    w.regular("pp3", "c3", "s2", [("k9", "30.00", "10")],
+              valid_from="2026-06-01", valid_to="2026-11-20")
+    w.reservation("r1", "pp1")
+    w.reservation("r2", "pp1", content="k2", valid_from="2026-11-01", valid_to="2026-11-20")
+    w.reservation("r3", "bp1")
+    w.reservation("r4", "pp3", "p2")
+    w.reservation("r5", "pp3", "p1")
+    # Counting units of pp1/k1: 2 + 1 + 1 + 2 = 6 of 10 granted; 4 are left.
+    w.event("e-settled", "pp1", "2026-11-05", "2", "40.00")
+    w.event("e-recorded", "pp1", "2026-11-20", "1", "40.00")
+    w.event("e-approved", "pp1", "2026-11-12", "1", "40.00", status="APPROVED",
+            approved_on="2026-11-20")
+    w.event("e-review", "pp1", "2026-11-21", "2", "40.00", status="UNDER_REVIEW")
+    w.event("e-rejected", "pp1", "2026-11-22", "5", "40.00", status="REJECTED")
+    w.event("e-credited", "pp1", "2026-11-03", "3", "40.00", status="CREDITED")
+    w.event("e-deleted", "pp1", "2026-11-23", "4", "40.00", deleted=True)
+    w.event("e-bal", "bp1", "2026-11-20", "1", "40.00")
+    w.event("e-other", "pp3", "2026-11-10", "1", "40.00", provider="p2")
+    return w.raw
 
 
 EVENT_FIELDS = (

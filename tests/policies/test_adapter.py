@@ -9,7 +9,7 @@ import pytest
 from polar.data.filter import Condition, DataFilter, Projection, Relation
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import load_world
-from tiny_worlds import TinyWorld
+from tiny_worlds import tiny_world
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import session_factory
@@ -36,14 +36,14 @@ ADAPTER = SqlFilterAdapter(
 async def world(engine: AsyncEngine) -> None:
     """Reservations r1..r4 ending never, 2026, 2027, 2028; c1 has an event, c2 a
     reservation, c3 nothing."""
-    w = TinyWorld()
+    w = tiny_world()
     for customer in ("c1", "c2", "c3"):
         w.customer(customer)
-        w.pp(f"pp_{customer}", customer)
+        w.regular(f"pp_{customer}", customer)
     for ident, end in (("r1", None), ("r2", "2026-01-01"), ("r3", "2027-01-01"),
                        ("r4", "2028-01-01")):
-        w.reservation(ident, "pp_c2", "p1", start="2020-01-01", end=end)
-    w.event("e1", "pp_c1", "p2")
+        w.reservation(ident, "pp_c2", "p1", valid_from="2020-01-01", valid_to=end)
+    w.event("e1", "pp_c1", "2027-06-01", provider="p2")
     await load_world(engine, w.raw)
 
 

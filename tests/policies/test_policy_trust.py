@@ -18,7 +18,7 @@ from polar.exceptions import PolarRuntimeError
 from polar.ffi import PolarSource
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import SECRET, load_world
-from tiny_worlds import TinyWorld
+from tiny_worlds import tiny_world
 
 from voucher_graph.app import Services
 from voucher_graph.data import models as m
@@ -179,15 +179,15 @@ async def _answer(engine: AsyncEngine, oso: Any, user: str, query: str) -> dict[
 
 @pytest.fixture(scope="module")
 async def event_world(engine: AsyncEngine) -> AsyncIterator[None]:
-    world = TinyWorld()
+    world = tiny_world()
     world.customer("c1", first="Maija")
     world.customer("c2", first="Matti")
-    world.pp("pp1", "c1")
-    world.pp("pp2", "c2")
+    world.regular("pp1", "c1")
+    world.regular("pp2", "c2")
     world.reservation("r1", "pp1", "p1")
-    world.event("e1", "pp1", "p1", day="2028-02-20", status="RECORDED")
-    world.event("e2", "pp1", "p1", day="2028-02-21", status="UNDER_REVIEW")
-    world.event("e3", "pp2", "p1", day="2028-02-21", status="RECORDED")
+    world.event("e1", "pp1", "2028-02-20", provider="p1", status="RECORDED")
+    world.event("e2", "pp1", "2028-02-21", provider="p1", status="UNDER_REVIEW")
+    world.event("e3", "pp2", "2028-02-21", provider="p1", status="RECORDED")
     await load_world(engine, world.raw)
     yield
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Api, load_world, make_api
-from tiny_worlds import TinyWorld
+from tiny_worlds import tiny_world
+from world_builder import World
 
 from voucher_graph.data.engine import StatementCounter
 
@@ -33,40 +34,42 @@ async def api(engine: AsyncEngine, counter: StatementCounter) -> AsyncIterator[A
     await api.client.aclose()
 
 
-def one_customer(setup: Callable[[TinyWorld], None]) -> dict[str, Any]:
-    world = TinyWorld()
+def one_customer(setup: Callable[[World], None]) -> dict[str, Any]:
+    world = tiny_world()
     world.customer("c1")
     setup(world)
     return world.raw
 
 
-def regular_s1(world: TinyWorld) -> None:
-    world.pp("pp1", "c1", "s1")
+def regular_s1(world: World) -> None:
+    world.regular("pp1", "c1", "s1")
 
 
 def with_event(day: str, *, provider: str = "p1", status: str = "RECORDED",
-               deleted: bool = False) -> Callable[[TinyWorld], None]:
-    def setup(world: TinyWorld) -> None:
+               deleted: bool = False) -> Callable[[World], None]:
+    def setup(world: World) -> None:
         regular_s1(world)
-        world.event("e1", "pp1", provider, day=day, status=status, deleted=deleted)
+        world.event("e1", "pp1", day, provider=provider, status=status, deleted=deleted)
 
     return setup
 
 
-def with_reservation(end: str | None, *, start: str = "2020-01-01") -> Callable[[TinyWorld], None]:
-    def setup(world: TinyWorld) -> None:
+def with_reservation(end: str | None, *, start: str = "2020-01-01") -> Callable[[World], None]:
+    def setup(world: World) -> None:
         regular_s1(world)
-        world.reservation("r1", "pp1", "p1", start=start, end=end)
+        world.reservation("r1", "pp1", "p1", valid_from=start, valid_to=end)
 
     return setup
 
 
-def with_pp(service: str, kind: str = "REGULAR") -> Callable[[TinyWorld], None]:
-    return lambda world: world.pp("pp1", "c1", service, kind=kind)
+def with_pp(service: str, kind: str = "REGULAR") -> Callable[[World], None]:
+    if kind == "BALANCE":
+        return lambda world: world.balance("pp1", "c1", service)
+    return lambda world: world.regular("pp1", "c1", service)
 
 
 # (case, world set-up for customer c1, user, whether the user sees c1)
-RULES: list[tuple[str, Callable[[TinyWorld], None], str, bool]] = [
+RULES: list[tuple[str, Callable[[World], None], str, bool]] = [
     ("A: event inside the window", with_event("2026-06-01"), "rec1", True),
     ("A: event on the window's first day", with_event(WINDOW_START), "rec1", True),
     ("A: event the day before the window", with_event(DAY_BEFORE_WINDOW), "rec1", False),
@@ -104,7 +107,7 @@ RULES: list[tuple[str, Callable[[TinyWorld], None], str, bool]] = [
     [pytest.param(setup, user, visible, id=case) for case, setup, user, visible in RULES],
 )
 async def test_each_rule_alone_decides_visibility(
-    engine: AsyncEngine, api: Api, setup: Callable[[TinyWorld], None], user: str, visible: bool
+    engine: AsyncEngine, api: Api, setup: Callable[[World], None], user: str, visible: bool
 ) -> None:
     await load_world(engine, one_customer(setup))
     body = await api.query(VISIBILITY, {"id": "c1"}, user=user)
@@ -120,13 +123,13 @@ async def test_each_rule_alone_decides_visibility(
 
 
 async def test_a_hidden_customer_is_never_revealed(engine: AsyncEngine, api: Api) -> None:
-    world = TinyWorld()
+    world = tiny_world()
     world.customer("c1", "Maija", "Virtanen")
     hidden_ssn = world.customer("c2", "Matti", "Virtanen")
-    world.pp("pp1", "c1")
+    world.regular("pp1", "c1")
     world.reservation("r1", "pp1", "p1")
-    world.pp("pp2", "c2", voucher="HIDDEN-1")
-    world.event("e2", "pp2", "p1", day=DAY_BEFORE_WINDOW)
+    world.regular("pp2", "c2", voucher="HIDDEN-1")
+    world.event("e2", "pp2", DAY_BEFORE_WINDOW, provider="p1")
     await load_world(engine, world.raw)
 
     queries = {
@@ -159,33 +162,33 @@ async def test_a_hidden_customer_is_never_revealed(engine: AsyncEngine, api: Api
 
 def scoping_world() -> dict[str, Any]:
     """Customer c1 with purchasing powers reached in every way, c2 hidden from p1."""
-    w = TinyWorld()
+    w = tiny_world()
     w.customer("c1", "Maija", "Virtanen")
     w.customer("c2", "Matti", "Meikäläinen")
     w.number("p1", "c1", "A-1")
     w.number("p2", "c1", "B-1")
-    w.pp("pp_res", "c1", "s1")       # p1 has reservations on it
-    w.pp("pp_ev", "c1", "s1")        # p1 has an event on it (and a future reservation)
-    w.pp("pp_del", "c1", "s1")       # p1 has only a deleted event on it
-    w.pp("pp_p2", "c1", "s1")        # p2's only
-    w.pp("bp_res", "c1", "s1", kind="BALANCE")  # p1 reserved it
-    w.pp("bp_none", "c1", "s1", kind="BALANCE")  # nobody's
-    w.pp("pp_s2", "c1", "s2")        # o1/s2, nobody's
-    w.pp("pp_o2", "c1", "s3")        # o2/s3, p2's
-    w.reservation("r_cur", "pp_res", "p1", start="2027-01-01")
-    w.reservation("r_ended", "pp_res", "p1", start="2026-01-01", end="2027-12-31")
-    w.reservation("r_today", "bp_res", "p1", start="2028-02-29", end="2028-02-29")
-    w.reservation("r_future", "pp_ev", "p1", start="2028-06-01")
-    w.reservation("r_p2", "pp_p2", "p2", start="2027-01-01")
-    w.reservation("r_o2", "pp_o2", "p2", start="2027-01-01")
-    w.event("e_old", "pp_res", "p1", day="2020-05-01")
-    w.event("e1", "pp_ev", "p1", day="2027-06-01")
-    w.event("e_del", "pp_del", "p1", day="2027-06-02", deleted=True)
-    w.event("e_p2", "pp_p2", "p2", day="2027-06-03")
-    w.event("e_o2", "pp_o2", "p2", day="2027-06-04")
+    w.regular("pp_res", "c1", "s1")   # p1 has reservations on it
+    w.regular("pp_ev", "c1", "s1")    # p1 has an event on it (and a future reservation)
+    w.regular("pp_del", "c1", "s1")   # p1 has only a deleted event on it
+    w.regular("pp_p2", "c1", "s1")    # p2's only
+    w.balance("bp_res", "c1", "s1")   # p1 reserved it
+    w.balance("bp_none", "c1", "s1")  # nobody's
+    w.regular("pp_s2", "c1", "s2")    # o1/s2, nobody's
+    w.regular("pp_o2", "c1", "s3")    # o2/s3, p2's
+    w.reservation("r_cur", "pp_res", "p1", valid_from="2027-01-01")
+    w.reservation("r_ended", "pp_res", "p1", valid_from="2026-01-01", valid_to="2027-12-31")
+    w.reservation("r_today", "bp_res", "p1", valid_from="2028-02-29", valid_to="2028-02-29")
+    w.reservation("r_future", "pp_ev", "p1", valid_from="2028-06-01")
+    w.reservation("r_p2", "pp_p2", "p2", valid_from="2027-01-01")
+    w.reservation("r_o2", "pp_o2", "p2", valid_from="2027-01-01")
+    w.event("e_old", "pp_res", "2020-05-01", provider="p1")
+    w.event("e1", "pp_ev", "2027-06-01", provider="p1")
+    w.event("e_del", "pp_del", "2027-06-02", provider="p1", deleted=True)
+    w.event("e_p2", "pp_p2", "2027-06-03", provider="p2")
+    w.event("e_o2", "pp_o2", "2027-06-04", provider="p2")
     # c2: p1's only event lies before the window, so p1 does not see c2.
-    w.pp("pp_c2", "c2", "s1")
-    w.event("e_c2", "pp_c2", "p1", day=DAY_BEFORE_WINDOW)
+    w.regular("pp_c2", "c2", "s1")
+    w.event("e_c2", "pp_c2", DAY_BEFORE_WINDOW, provider="p1")
     return w.raw
 
 

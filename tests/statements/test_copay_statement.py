@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from statement_world import api_fixture, event, statement_world  # noqa: F401
+from statement_world import api_fixture, build_statement_world  # noqa: F401
 from support import Api, load_world
 
 STATEMENT = """
@@ -189,7 +189,8 @@ async def test_the_print_url_is_a_signed_absolute_url_on_this_server(api: Api) -
 
 def year_world(events_per_day: int) -> dict[str, Any]:
     """The statement world plus a year of p1 events on c1's pp1 and bp1."""
-    world = statement_world()
+    builder = build_statement_world()
+    world = builder.raw
     for pp in world["purchasingPowers"]:
         if pp["id"] == "pp1":
             pp["contents"] = [
@@ -200,7 +201,7 @@ def year_world(events_per_day: int) -> dict[str, Any]:
     for n in range(days * events_per_day):
         day = f"2025-{(n // events_per_day) % 12 + 1:02d}-{(n // events_per_day) % 28 + 1:02d}"
         pp = "bp1" if n % 3 == 0 else "pp1"
-        world["events"].append(event(f"y{n:05d}", pp, "k1" if n % 2 else "k2", day, "1", "33.00"))
+        builder.event(f"y{n:05d}", pp, day, "1", "33.00", content="k1" if n % 2 else "k2")
     for pp in world["purchasingPowers"]:
         if pp["id"] in ("pp1", "bp1"):
             pp["validFrom"] = "2025-01-01"
