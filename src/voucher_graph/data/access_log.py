@@ -45,7 +45,7 @@ _INSERT_UNNESTED = insert(m.AccessLogEntry.__table__).from_select(  # type: igno
 
 async def _write(session: ShieldedSession, rows: list[dict[str, Any]]) -> None:
     """`rows` inserted in one statement on `session`."""
-    if session.bind.dialect.name != "postgresql":
+    if session.bind is None or session.bind.dialect.name != "postgresql":
         await session.write_many(_INSERT, rows)
         return
     columns = {
