@@ -178,15 +178,25 @@ VOUCHERS_WITH_CONTENTS: Select[Any] = (
 # An event carries its voucher's customer (written from the voucher, never chosen), so
 # the events of those vouchers are found on the events' own indexes, without a join
 # that at 100,000 customers made PostgreSQL scan every purchasing power.
-VOUCHER_EVENTS = _columns(
-    m.Event,
-    select(m.Event).where(
-        or_(
-            in_ids(m.Event.purchasing_power_id, "pp_ids"),
-            in_ids(m.Event.customer_id, "customer_ids"),
-        ),
-        m.EVENT_NOT_DELETED,
+# Only the columns the domain's amounts read (schema/event_facts.py `facts`), plus the
+# voucher they group by: these rows are never shown, and a page of 100 customers reads
+# a few thousand of them (half the columns, a third less to decode).
+_FACT_COLUMNS: list[Any] = [
+    m.Event.id,
+    m.Event.purchasing_power_id,
+    m.Event.content_id,
+    m.Event.service_date,
+    m.Event.units,
+    m.Event.unit_price,
+    m.Event.status,
+    m.Event.deleted,
+]
+VOUCHER_EVENTS: Select[Any] = select(*_FACT_COLUMNS).where(
+    or_(
+        in_ids(m.Event.purchasing_power_id, "pp_ids"),
+        in_ids(m.Event.customer_id, "customer_ids"),
     ),
+    m.EVENT_NOT_DELETED,
 )
 TABLES: dict[type[Any], Select[Any]] = {
     model: with_generation(_columns(model, select(model))) for model in (m.Service, m.Content)
@@ -262,7 +272,7 @@ class Loaders:
         self._customers_with_vouchers: set[str] = set()
         self._vouchers: dict[str, m.PurchasingPower | None] = {}
         self._voucher_contents: dict[str, list[m.PurchasingPowerContent]] = {}
-        self._voucher_events: dict[str, list[m.Event]] = {}
+        self._voucher_events: dict[str, list[Any]] = {}  # VOUCHER_EVENTS rows
         self._voucher_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
