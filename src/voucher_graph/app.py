@@ -73,10 +73,12 @@ class Services:
     # Traces go here when OpenTelemetry is configured (web/telemetry.py); else None.
     tracer_provider: TracerProvider | None = None
     statements: StatementCache = field(init=False)
+    access_log_group: access_log.AccessLogGroup = field(init=False)
 
     def __post_init__(self) -> None:
         # Authorized statements shared by viewers with equal policy facts.
         self.statements = StatementCache(self.oso)
+        self.access_log_group = access_log.AccessLogGroup()
 
     def today(self) -> Any:
         return self.settings.today or helsinki_today(datetime.now(UTC))
@@ -108,6 +110,7 @@ class Services:
             request_id=request_id,
             root_path=root_path,
             base_url=base_url,
+            access_log_group=self.access_log_group,
         )
 
 
@@ -388,6 +391,7 @@ async def write_access_log(session: Session, context: Context) -> None:
         operation=context.operation_name,
         at=datetime.now(UTC),
         disclosed=context.disclosed,
+        group=context.access_log_group,
     )
     metrics.observe_access_log(written)
 

@@ -77,6 +77,10 @@ query Every($first: Int!, $names: Boolean!, $skipEvents: Boolean!) {
 LOOKUPS = """
 query Lookups($c: ID!, $e: ID!) {
   customer(id: $c) { id firstName events { id status price } access { rule eventId until } }
+  dated: customer(id: $c) {
+    id events(from: "2024-01-01", to: "2026-06-30", status: [RECORDED, SETTLED]) { id status }
+  }
+  twice: customer(id: $c) { id events { id } later: events(from: "2025-01-01") { id } }
   event(id: $e) {
     id status settlementDate price voucherShare copay editable deletable content { id }
   }

@@ -238,6 +238,18 @@ class ShieldedSession(AsyncSession):
 
         return await self._shielded(run)  # type: ignore[no-any-return]
 
+    @property
+    def finished(self) -> bool:
+        """Whether the request's session was closed (no statement may run on it)."""
+        return self._finished
+
+    async def commits_writes_alone(self) -> bool:
+        """Whether a write_many now would commit by itself: on PostgreSQL, with no
+        transaction open on the connection (a request that has only read; a mutation's
+        first write or lock opens one, data/raw_rows.py)."""
+        connection, adapted = await self._shielded(self._connections)
+        return adapted is not None and adapted._transaction is None
+
     @_shielding
     async def write_many(self, statement: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run a write (an INSERT without RETURNING) once per row of `rows`: on

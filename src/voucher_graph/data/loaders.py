@@ -12,6 +12,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -95,6 +96,50 @@ class Prepared:
             m.CustomerNumber,
             scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids")),
         )
+        # (from?, to?) -> the customers statement left-joined to that events statement.
+        self.customers_with_events = {
+            dates: _with_events(self.customers, statement)
+            for dates, statement in self.events.items()
+        }
+
+
+class _Part:
+    """The columns of one table in a row of a joined statement, read by their own names
+    (`part.id`), as the table's own statement's rows are read."""
+
+    __slots__ = ("_row",)
+    _keys: tuple[str, ...] = ()
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._keys}
+
+
+def _part(model: type[m.Base], prefix: str) -> type[_Part]:
+    names = tuple(column.name for column in model.__table__.columns)
+    attributes: dict[str, Any] = {"__slots__": (), "_keys": names}
+    for name in names:
+        attributes[name] = property(attrgetter(f"_row.{prefix}{name}"))
+    return type(f"{model.__name__}Part", (_Part,), attributes)
+
+
+_CUSTOMER_PART = _part(m.Customer, "c_")
+_EVENT_PART = _part(m.Event, "e_")
+
+
+def _with_events(customers: Select[Any], events: Select[Any]) -> Select[Any]:
+    """One row per visible event of the visible customers (or one with null event
+    columns), both statements binding the same `ids`: no event of a customer the
+    viewer may not see is read."""
+    c = customers.subquery("c")
+    e = events.subquery("e")
+    return select(
+        *(column.label(f"c_{column.name}") for column in c.c),
+        *(column.label(f"e_{column.name}") for column in e.c),
+    ).select_from(c.outerjoin(e, e.c.customer_id == c.c.id))
 
 
 _PREPARED: OrderedDict[Scopes, Prepared] = OrderedDict()
@@ -290,6 +335,31 @@ class Loaders:
             ):
                 results[key] = found
         return [results[k] for k in keys]
+
+    async def customer_with_events(self, key: EventsKey) -> Any:
+        """The customer `key.customer_id` if visible, else None, read together with its
+        events of `key`'s dates (one statement instead of two): the customer loader is
+        primed with it, and the events level (`level(events, ...)`) with its events."""
+        customer_id = key.customer_id
+        dates = {"from_date": key.from_date, "to_date": key.to_date}
+        statement = self.statements.customers_with_events[
+            (key.from_date is not None, key.to_date is not None)
+        ]
+        rows = await self._rows(
+            statement,
+            ids=[customer_id],
+            **{name: day for name, day in dates.items() if day is not None},
+        )
+        if not rows:
+            self.customer.prime(customer_id, None)
+            return None
+        customer = _CUSTOMER_PART(rows[0])
+        self.customer.prime(customer_id, customer)
+        self.remember_customers([customer_id])
+        events: list[Any] = [_EVENT_PART(row) for row in rows if row.e_id is not None]
+        events.sort(key=lambda e: (e.service_date, e.id))  # as _events orders them
+        self._levels.setdefault(id(self.events), {})[key] = events
+        return customer
 
     async def _customer_numbers(self, customer_ids: list[str]) -> list[str | None]:
         rows = await self._rows(self.statements.customer_numbers, ids=customer_ids)

@@ -84,6 +84,23 @@ async def _events(
     return result
 
 
+async def _customer(
+    ctx: Context, roots: Sequence[Any], args: Args, children: Mapping[str, list[Args]]
+) -> list[Any]:
+    """Query.customer(id), as its resolver (query.py); with `events` selected once, the
+    customer's events are read in the same statement and the events level finds them
+    loaded (Loaders.customer_with_events): a frontend's customer view, one round trip."""
+    customer_id = str(args["id"])
+    events = children.get("events", [])
+    from_ = events[0].get("from_") if len(events) == 1 else None
+    to = events[0].get("to") if len(events) == 1 else None
+    if len(events) == 1 and not (from_ is not None and to is not None and from_ > to):
+        row = await ctx.loaders.customer_with_events(EventsKey(customer_id, from_, to))
+    else:
+        row = await ctx.loaders.customer.load(customer_id)
+    return [Customer(row=row) if row is not None else None for _ in roots]
+
+
 async def _access(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
     # The level's customers in one batch of the same loader as Customer.access.
     return list(await access_loader(ctx).load_many([c.row.id for c in customers]))
@@ -168,6 +185,7 @@ def _b(resolve: Any) -> BatchedField:
 
 REGISTRY = Registry(
     fields={
+        ("Query", "customer"): BatchedField(resolve=_customer, lookahead=True),
         ("CustomerConnection", "totalCount"): _b(_total_counts),
         ("Customer", "customerNumber"): _b(_customer_numbers),
         ("Customer", "purchasingPowers"): _b(_regular_vouchers),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aiodataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from ..data.access_log import AccessLogGroup
 from ..data.engine import Session
 from ..data.loaders import Loaders
 from ..data.viewer import Viewer
@@ -46,6 +47,9 @@ class Context:
     operation_type: str | None = None
     # Customer.access for every customer of the response in one batch (schema/access.py).
     access_loader: DataLoader[str, list[AccessReason]] | None = None
+    # The process's group commit of access-log entries (data/access_log.py); None
+    # writes each response's entries alone.
+    access_log_group: AccessLogGroup | None = None
 
     def disclose(self, customer_id: str, field_name: str) -> None:
         self.disclosed[customer_id].add(field_name)

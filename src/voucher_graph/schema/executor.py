@@ -77,6 +77,9 @@ class BatchedField:
     # Whether `resolve` takes `selected`: the names of the fields selected on its
     # objects (e.g. events read their vouchers only when an amount is selected).
     selection: bool = False
+    # Whether `resolve` takes `children`: field name -> the arguments of each selection
+    # of that field on its objects, to read a nested list with the objects themselves.
+    lookahead: bool = False
 
 
 # Runs before the fields of a level of the named type: e.g. derive every event's
@@ -225,8 +228,7 @@ class _Planner:
             children = self.plan(child_type, sets)
         elif not is_leaf_type(named):
             raise _NotPlanned(f"abstract type {named}")
-        selected = frozenset(child.name for child in children or ())
-        resolve, args = self._resolver(parent, name, definition, raw_args, selected)
+        resolve, args = self._resolver(parent, name, definition, raw_args, children or [])
         return FieldPlan(
             key, name, parent, nodes, definition.type, resolve, args, children, child_type
         )
@@ -237,7 +239,7 @@ class _Planner:
         name: str,
         definition: GraphQLField,
         raw_args: dict[str, Any],
-        selected: frozenset[str],
+        children: list[FieldPlan],
     ) -> tuple[LevelResolver, Mapping[str, Any]]:
         batched = self.registry.fields.get((parent.name, name))
         strawberry_field = (definition.extensions or {}).get(DEFINITION)
@@ -251,9 +253,15 @@ class _Planner:
             info=None,
         )
         if batched is not None:
+            extra: dict[str, Any] = {}
             if batched.selection:
-                return functools.partial(batched.resolve, selected=selected), args
-            return batched.resolve, args
+                extra["selected"] = frozenset(child.name for child in children)
+            if batched.lookahead:
+                selections: dict[str, list[Mapping[str, Any]]] = {}
+                for child in children:
+                    selections.setdefault(child.name, []).append(child.args)
+                extra["children"] = selections
+            return (functools.partial(batched.resolve, **extra) if extra else batched.resolve), args
         resolver: StrawberryResolver[Any] | None = strawberry_field.base_resolver
         if resolver is None:
             getter = attrgetter(strawberry_field.python_name)

@@ -273,6 +273,8 @@ class LimitCheck:
         # runs here too, so that it refuses before any database work.
         self.rules = (*limit_rules(limits), MaxIntrospectionDepthRule)
         # Bounded caches: a client sending endless distinct texts only evicts entries.
+        # All are keyed by the query text, whose hash Python keeps (a document's hash
+        # walks its whole syntax tree: three walks per request).
         self._parse = functools.lru_cache(maxsize=CACHE_SIZE)(self._parse_uncached)
         self._validate = functools.lru_cache(maxsize=CACHE_SIZE)(self._validate_uncached)
         self._budget = functools.lru_cache(maxsize=CACHE_SIZE)(self._budget_uncached)
@@ -286,11 +288,16 @@ class LimitCheck:
         except GraphQLError as error:
             return error
 
-    def _validate_uncached(self, document: DocumentNode) -> tuple[GraphQLError, ...]:
-        return tuple(validate(self.schema, document, self.rules))
+    def _document(self, query: str) -> DocumentNode:
+        parsed = self._parse(query)
+        assert isinstance(parsed, DocumentNode)  # errors() asks only of parsed texts
+        return parsed
 
-    def _budget_uncached(self, document: DocumentNode) -> tuple[GraphQLError, ...]:
-        return tuple(budget_errors(document, self.limits))
+    def _validate_uncached(self, query: str) -> tuple[GraphQLError, ...]:
+        return tuple(validate(self.schema, self._document(query), self.rules))
+
+    def _budget_uncached(self, query: str) -> tuple[GraphQLError, ...]:
+        return tuple(budget_errors(self._document(query), self.limits))
 
     def errors(
         self, query: object, variables: object = None, operation_name: object = None
@@ -305,22 +312,22 @@ class LimitCheck:
                 return [GraphQLError(parsed.message, extensions={"code": TOO_COMPLEX})]
             return []
         # Cheap counts first: validation itself is what a hostile document attacks.
-        if over_budget := self._budget(parsed):
+        if over_budget := self._budget(query):
             return list(over_budget)
         if unchosen := operation_errors(parsed, operation_name):
             return unchosen
-        found = [e for e in self._validate(parsed) if is_limit_error(e)]
+        found = [e for e in self._validate(query) if is_limit_error(e)]
         longest = self.limits.max_string_chars
         if not found and (
-            _unstorable(variables, longest) or self._has_unstorable_literal(parsed)
+            _unstorable(variables, longest) or self._has_unstorable_literal(query)
         ):
             message = f"{UNSTORABLE}, or one longer than {longest} characters"
             found.append(GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}))
         return found
 
-    def _has_unstorable_literal_uncached(self, document: DocumentNode) -> bool:
+    def _has_unstorable_literal_uncached(self, query: str) -> bool:
         finder = _UnstorableLiteral(self.limits.max_string_chars)
-        visit(document, finder)
+        visit(self._document(query), finder)
         return finder.found
 
 
