@@ -66,6 +66,7 @@ RULE_A = """(pc.last_event_date >= $2 OR pc.reservation_open
 # per viewer (as the API reads them with the viewer) and written into the statements
 # in place of GRANTS, as literal equalities the grant index serves.
 GRANTS = "@GRANTS@"
+MEMBER_GRANTS = "@MEMBER_GRANTS@"  # the same grants, on service set members (m)
 VISIBLE = {
     # Rule A: the provider's relation row, with an event or reservation in the window.
     "RECORDER": f"""EXISTS (SELECT 1 FROM provider_customers pc
@@ -86,6 +87,21 @@ KEYS = {
     "ADMIN": "SELECT DISTINCT pp.customer_id FROM purchasing_powers pp WHERE pp.organizer_id = $1",
 }
 KEY_COLUMN = {"RECORDER": "pc.customer_id", "STAFF": "pp.customer_id", "ADMIN": "pp.customer_id"}
+# The count without a name: for rules B and C the sum over the service sets (migration
+# 0007) that have a member the grants select, when those sets are of one organizer
+# (else the keys' DISTINCT count; the benchmark's viewers are of one organizer).
+SET_TOTAL = """SELECT CASE WHEN count(DISTINCT s.organizer_id) <= 1
+        THEN coalesce(sum(s.customer_count), 0)
+        ELSE (SELECT count(*) FROM (@KEYS@) k) END
+      FROM service_sets s WHERE s.id IN (SELECT m.set_id FROM service_set_members m
+      WHERE @MEMBERS@)"""
+TOTAL = {
+    "RECORDER": f"SELECT count(*) FROM ({KEYS['RECORDER']}) k",
+    "STAFF": SET_TOTAL.replace("@KEYS@", KEYS["STAFF"]).replace("@MEMBERS@", MEMBER_GRANTS),
+    "ADMIN": SET_TOTAL.replace("@KEYS@", KEYS["ADMIN"]).replace(
+        "@MEMBERS@", "m.organizer_id = $1"
+    ),
+}
 
 
 # Whether the viewer sees purchasing power `pp` (for the voucher search), same parameters.
@@ -144,7 +160,11 @@ def page_sql(role: str, name: bool = False, after: bool = False) -> str:
     name search (checked per key before the DISTINCT); the customers table is not read.
     """
     keyset = KEYSET if after else "TRUE"
-    keys = KEYS[role] + (f" AND {name_word(KEY_COLUMN[role])}" if name else "")
+    total = (
+        f"SELECT count(*) FROM ({KEYS[role]} AND {name_word(KEY_COLUMN[role])}) k"
+        if name
+        else TOTAL[role]
+    )
     page = f"""
             SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
               FROM customers c WHERE {keyset} AND {VISIBLE[role]}
@@ -163,7 +183,7 @@ def page_sql(role: str, name: bool = False, after: bool = False) -> str:
               JOIN customers c ON c.id = m.customer_id"""
     return f"""
         SELECT t.total, p.id, p.last_name
-          FROM (SELECT count(*) FROM ({keys}) k) t(total)
+          FROM ({total}) t(total)
           LEFT JOIN LATERAL ({page}) p ON TRUE
          WHERE {USES_WINDOW}
          ORDER BY {ORDER.replace("c.", "p.")}"""
@@ -339,7 +359,9 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 grants = await grants_sql(sql, user_id) if role == "STAFF" else "FALSE"
 
                 def resolved(statement: str, grants: str = grants) -> str:
-                    return statement.replace(GRANTS, grants)
+                    # Rule B's grants, on purchasing powers (pp) and on set members (m).
+                    members = grants.replace("pp.", "m.")
+                    return statement.replace(MEMBER_GRANTS, members).replace(GRANTS, grants)
 
                 async def api(variables: dict[str, Any], headers: dict[str, str] = headers) -> Any:
                     request = client.post(

@@ -18,10 +18,11 @@ from voucher_graph.domain.dates import window_start
 from voucher_graph.policies.gate import Gate
 
 
-def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _walk(node: dict[str, Any], init_plans: bool = True) -> Iterator[dict[str, Any]]:
     yield node
     for child in node.get("Plans", ()):
-        yield from _walk(child)
+        if init_plans or child.get("Parent Relationship") != "InitPlan":
+            yield from _walk(child, init_plans)
 
 
 class Plan:
@@ -30,6 +31,12 @@ class Plan:
     def __init__(self, root: dict[str, Any]) -> None:
         self.cost: float = root["Total Cost"]
         self.nodes = list(_walk(root))
+        # The nodes that run unconditionally: an InitPlan runs only when its value is
+        # asked for (a CASE branch, say); with ANALYZE its "Actual Loops" tells.
+        self.main_nodes = list(_walk(root, init_plans=False))
+        self.init_plans = [
+            n for n in self.nodes if n.get("Parent Relationship") == "InitPlan"
+        ]
 
     def types(self) -> set[str]:
         return {n["Node Type"] for n in self.nodes}
@@ -49,9 +56,14 @@ class Plan:
         )
 
 
-async def explain(session: AsyncSession, statement: str, params: Any) -> Plan:
+async def explain(
+    session: AsyncSession, statement: str, params: Any, *, analyze: bool = False
+) -> Plan:
+    """The plan; with `analyze`, run too, for the rows and loops each node really had
+    (timing off: plans, never times)."""
     connection = await session.connection()
-    result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, params)
+    options = "ANALYZE, TIMING OFF, FORMAT JSON" if analyze else "FORMAT JSON"
+    result = await connection.exec_driver_sql(f"EXPLAIN ({options}) " + statement, params)
     raw = result.scalar_one()
     return Plan((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
 
@@ -65,9 +77,11 @@ async def search_plans(
     first: int,
     next_page: bool = False,
     settings: Sequence[str] = (),
+    analyze: bool = False,
 ) -> list[Plan]:
     """The plan of every statement the search runs for `user` (with `next_page`, for
-    the page after the first), `settings` (`SET LOCAL ...`) applied first."""
+    the page after the first), `settings` (`SET LOCAL ...`) applied first; with
+    `analyze`, as run (EXPLAIN ANALYZE without timing)."""
     captured: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
@@ -95,4 +109,7 @@ async def search_plans(
             await page.total()  # as when totalCount is selected
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", capture)
-        return [await explain(session, statement, params) for statement, params in captured]
+        return [
+            await explain(session, statement, params, analyze=analyze)
+            for statement, params in captured
+        ]

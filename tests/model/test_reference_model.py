@@ -175,6 +175,14 @@ async def check_lookups(api: Api, model: Reference, user_id: str) -> None:
     assert events == expected, where
 
 
+async def check_total(api: Api, model: Reference, user_id: str) -> None:
+    """`totalCount` when the first page is not the whole answer: then it is counted by a
+    statement of its own (for rules B and C, from the service sets), not read off the page."""
+    data = await api.data("{ customers(first: 1) { totalCount } }", user=user_id)
+    expected = len(model.visible_customers(user_id))
+    assert data["customers"]["totalCount"] == expected, f"user {user_id}, today {model.today}"
+
+
 async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
     """Load the world and compare every user's answers with the model."""
     await load_world(apis.engine, world)
@@ -185,6 +193,7 @@ async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
     api = apis.get(today)
     for user_id in model.users:
         await check_customers(api, model, user_id)
+        await check_total(api, model, user_id)
         await check_lookups(api, model, user_id)
 
 

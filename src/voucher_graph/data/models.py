@@ -293,6 +293,39 @@ class ProviderCustomer(Base):
     )
 
 
+class ServiceSet(Base):
+    """The customers of one organizer who hold vouchers for exactly this set of its services.
+
+    Each (organizer, customer) pair with a purchasing power belongs to exactly one set:
+    the services of the customer's purchasing powers of that organizer. Rules B and C
+    select customers by the (organizer, service) of their purchasing powers, so the
+    number of customers they let a viewer see is the sum of `customer_count` over the
+    sets with a member those rules select, whenever those sets are of one organizer
+    (a customer is in one set per organizer). A count then reads a few dozen set rows,
+    not every visible customer (data/service_sets.py). Derived from the purchasing
+    powers by `load` and `generate` (nothing else writes them) and by migration 0007.
+    """
+
+    __tablename__ = "service_sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"))
+    customer_count: Mapped[int] = mapped_column(Integer)
+
+
+class ServiceSetMember(Base):
+    """One service of a service set (with its organizer, as rules B and C ask for it)."""
+
+    __tablename__ = "service_set_members"
+    set_id: Mapped[int] = mapped_column(ForeignKey("service_sets.id"), primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"))
+
+    # The sets a viewer's grants select: a range per (organizer, service).
+    __table_args__ = (
+        Index("ix_service_set_members_grant", "organizer_id", "service_id", "set_id"),
+    )
+
+
 class CorrectionRequest(Base):
     """A provider's error report on a settled event, read by the organizer admins."""
 

@@ -25,6 +25,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from . import models as m
 from .engine import read_rows
+from .service_sets import set_count_statement
 
 
 class BadCursor(ValueError):
@@ -185,6 +186,15 @@ def _total_statement(
     """
     keys = _visible_keys(visible_customers)
     one_row_criteria = shape.ssn or shape.voucher_number
+    by_sets = (
+        set_count_statement(keys)
+        if isinstance(keys, Select) and not (one_row_criteria or shape.words)
+        else None
+    )
+    if by_sets is not None:
+        # Rules B and C: the sum over the viewer's service sets (data/service_sets.py),
+        # a few dozen rows however many customers they hold.
+        return by_sets
     if isinstance(keys, Select) and not one_row_criteria:
         unique = _one_per_customer(keys)
         keys = keys.where(*_name_words(shape, keys.selected_columns[0]))

@@ -12,6 +12,7 @@ from ..world.model import World
 from . import models as m
 from .access_relation import derive_provider_customers
 from .names import name_words, order_key
+from .service_sets import derive_service_sets
 
 # Deletion order: children before parents, so foreign keys hold at every step. The
 # access log is not here: it is the legal record of past reads, not world data, and
@@ -19,6 +20,8 @@ from .names import name_words, order_key
 TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
     m.CorrectionRequest,
     m.ProviderCustomer,
+    m.ServiceSetMember,
+    m.ServiceSet,
     m.Event,
     m.Reservation,
     m.PurchasingPowerContent,
@@ -229,9 +232,12 @@ async def derive_tables(session: AsyncSession) -> int:
 
     The one place where `load` (write_world) and `generate` build derived data from
     the rows already in the database, in the caller's transaction: rule A's relation
-    follows from the events and reservations. Returns the provider-customer pairs.
+    follows from the events and reservations, rules B and C's service sets from the
+    purchasing powers. Returns the provider-customer pairs.
     """
-    return await derive_provider_customers(session)
+    pairs = await derive_provider_customers(session)
+    await derive_service_sets(session)
+    return pairs
 
 
 async def refresh_statistics(engine: AsyncEngine) -> None:

@@ -46,7 +46,10 @@ sees_customer(viewer: Viewer, customer: Customer) if
   link in customer.provider_links and
   link.provider_id = viewer.provider_id and
   link.last_reservation_end >= viewer.window_start;
-# Rules B and C: the customer holds a purchasing power the viewer manages.
+# Rules B and C: the customer holds a purchasing power the viewer manages. totalCount
+# evaluates this rule's condition on the purchasing power's organizer and service over
+# the service sets (data/service_sets.py); a condition on anything else is counted
+# from the purchasing powers instead, so any rule stays exact.
 sees_customer(viewer: Viewer, customer: Customer) if
   pp in customer.purchasing_powers and
   manages(viewer, pp);

@@ -1,0 +1,74 @@
+"""The service sets (models.ServiceSet) as `load` writes them and migration 0007 builds
+them: each organizer's customers grouped by the exact set of its services they hold,
+computed here again from the world file alone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from support import load_world
+
+from voucher_graph.data.migrate import alembic_config, upgrade
+
+SETS = (
+    "SELECT s.id, s.organizer_id, s.customer_count, m.service_id, m.organizer_id"
+    " FROM service_sets s JOIN service_set_members m ON m.set_id = s.id"
+    " ORDER BY s.id, m.service_id"
+)
+
+
+async def rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(r) for r in await connection.execute(text(SETS))]
+
+
+def sets_of(found: list[tuple[Any, ...]]) -> Counter[tuple[str, frozenset[str]]]:
+    members: dict[int, tuple[str, int, set[str]]] = {}
+    for set_id, organizer_id, count, service_id, member_organizer in found:
+        assert member_organizer == organizer_id
+        members.setdefault(set_id, (organizer_id, count, set()))[2].add(service_id)
+    return Counter({(o, frozenset(s)): count for o, count, s in members.values()})
+
+
+def expected_sets(world: dict[str, Any]) -> Counter[tuple[str, frozenset[str]]]:
+    services: dict[tuple[str, str], set[str]] = {}
+    for pp in world["purchasingPowers"]:
+        services.setdefault((pp["organizerId"], pp["customerId"]), set()).add(pp["serviceId"])
+    return Counter((organizer, frozenset(s)) for (organizer, _c), s in services.items())
+
+
+async def test_each_organizers_customers_are_grouped_by_their_services(
+    engine: AsyncEngine, example_world: dict[str, Any]
+) -> None:
+    await load_world(engine, example_world)
+    found = sets_of(await rows(engine))
+    assert found == expected_sets(example_world)
+    assert len(found) < sum(found.values())  # sets are shared, or they would save nothing
+
+
+async def downgrade_to_0006(engine: AsyncEngine) -> None:
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0006")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def test_upgrading_an_existing_database_builds_the_sets(
+    engine: AsyncEngine, example_world: dict[str, Any]
+) -> None:
+    await load_world(engine, example_world)
+    expected = await rows(engine)
+    await downgrade_to_0006(engine)
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        assert not {"service_sets", "service_set_members"} & set(tables)
+    finally:
+        await upgrade(engine)
+    assert await rows(engine) == expected
