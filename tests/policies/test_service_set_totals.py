@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import Api, load_world, make_api
-from tiny_worlds import TinyWorld
+from tiny_worlds import tiny_world
+from world_builder import World
 
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import StatementCounter
@@ -21,24 +22,21 @@ TODAY = date(2028, 2, 29)
 TOTAL = "{ customers(first: 1) { totalCount } }"
 
 
-def world() -> TinyWorld:
+def world() -> World:
     """c1 s1; c2 s2 (o1) and s3 (o2); c3 s3; c4 s1 and s2; c5 s1 (o1) and s3 (o2).
 
     team1 (o1 STAFF, team naming s1) is also in a team of o2 naming s3: its grants
     reach two organizers, and c5 matches in both.
     """
-    tiny = TinyWorld()
+    tiny = tiny_world()
     for customer, services in {
         "c1": ["s1"], "c2": ["s2", "s3"], "c3": ["s3"], "c4": ["s1", "s2"], "c5": ["s1", "s3"],
     }.items():  # fmt: skip
         tiny.customer(customer)
         for service in services:
-            tiny.pp(f"pp-{customer}-{service}", customer, service)
-    tiny.pp("pp-c4-s1-again", "c4", "s1", kind="BALANCE")  # two vouchers of one service
-    tiny.raw["teams"].append(
-        {"id": "t3", "organizerId": "o2", "name": "S3", "serviceIds": ["s3"],
-         "memberIds": ["team1"]}
-    )  # fmt: skip
+            tiny.regular(f"pp-{customer}-{service}", customer, service)
+    tiny.balance("pp-c4-s1-again", "c4", "s1")  # two vouchers of one service
+    tiny.team("t3", "o2", ["s3"], ["team1"], name="S3")
     return tiny
 
 
