@@ -220,3 +220,25 @@ async def test_a_mutation_writes_its_entries_in_its_own_transaction(engine: Asyn
         await session.execute(text("SELECT 1"))  # SQLAlchemy's path: BEGIN, as a write does
         assert not await session.commits_writes_alone()
         await session.rollback()
+
+
+async def test_responses_reaching_the_log_together_share_the_first_insert(
+    api: Api, engine: AsyncEngine, counter: StatementCounter
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(m.AccessLogEntry.__table__.delete())
+    group = access_log.AccessLogGroup()
+    sessions = [session_factory(engine)() for _ in range(3)]
+    counter.keep = True
+    counter.reset()
+    try:
+        # In one turn of the event loop, before the first insert is sent: one batch.
+        await asyncio.gather(
+            *(group.write(s, [_row(f"c{n}")]) for n, s in enumerate(sessions))  # type: ignore[arg-type]
+        )
+    finally:
+        for session in sessions:
+            await session.close()
+    inserts = [s for s in counter.statements if s.startswith("INSERT INTO access_log")]
+    assert len(inserts) == 1
+    assert [c for c, _ in await entries(engine)] == ["c0", "c1", "c2"]

@@ -1,7 +1,7 @@
 """An event's organizer is its content's service's organizer.
 
 Statuses, settlement dates and edit rights are derived without reading the event's
-voucher (schema/event_facts.py, `derive_events(amounts=False)`): the content names
+voucher (schema/derived_events.py, `derive_events(amounts=False)`): the content names
 the service, the service its organizer. That holds because a voucher is granted by
 its service's organizer and an event's content is one of its voucher's service's
 contents, both refused otherwise on load and on recordEvent. These tests hold every

@@ -71,6 +71,7 @@ class _Batch:
     written: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    started: bool = False  # whether its insert was sent (no row may join it then)
 
 
 class AccessLogGroup:
@@ -83,8 +84,8 @@ class AccessLogGroup:
     the log meanwhile wait for it to finish and are then written together, in one
     statement and one commit, on the session of the first of them. Each still leaves
     only after the commit that holds its rows; no response is delayed to form a group.
-    A failed batch fails every response in it (they answer with an error, disclosing
-    nothing), and the next batch starts afresh.
+    A failed batch fails the write of every response in it (a query retries once, then
+    answers with an error, disclosing nothing), and the next batch starts afresh.
     """
 
     def __init__(self) -> None:
@@ -97,7 +98,8 @@ class AccessLogGroup:
         return len(self._next.rows) if self._next is not None else 0
 
     async def write(self, session: ShieldedSession, rows: list[dict[str, Any]]) -> None:
-        batch = self._next if self._writing is not None else None
+        writing = self._writing
+        batch = writing if writing is not None and not writing.started else self._next
         if batch is None:
             batch = _Batch()
             if self._writing is None:
@@ -120,6 +122,7 @@ class AccessLogGroup:
         # Let the responses already waiting to log join the first batch too: one pass of
         # the event loop, no timer.
         await asyncio.sleep(0)
+        batch.started = True
         # A waiter whose request ended meanwhile (cancelled) has closed its session.
         open_sessions = [s for s in batch.sessions if not s.finished] or batch.sessions
         try:

@@ -178,7 +178,7 @@ VOUCHERS_WITH_CONTENTS: Select[Any] = (
 # An event carries its voucher's customer (written from the voucher, never chosen), so
 # the events of those vouchers are found on the events' own indexes, without a join
 # that at 100,000 customers made PostgreSQL scan every purchasing power.
-# Only the columns the domain's amounts read (schema/event_facts.py `facts`), plus the
+# Only the columns the domain's amounts read (schema/derived_events.py `facts`), plus the
 # voucher they group by: these rows are never shown, and a page of 100 customers reads
 # a few thousand of them (half the columns, a third less to decode).
 _FACT_COLUMNS: list[Any] = [

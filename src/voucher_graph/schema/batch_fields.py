@@ -14,7 +14,7 @@ from typing import Any
 
 from ..data.loaders import EventsKey, ReservationsKey
 from ..domain.errors import BadInput
-from . import event_facts
+from . import derived_events
 from .access import access_loader
 from .context import Context
 from .enums import EventStatus
@@ -70,9 +70,8 @@ async def _events(
     # One derivation for the events of the whole level (statuses, amounts, rights);
     # the vouchers' rows are read only when an amount is asked for.
     rows = [row for rows in lists for row in rows]
-    derived = iter(
-        await event_facts.derive_events(ctx, rows, amounts=not AMOUNT_FIELDS.isdisjoint(selected))
-    )
+    amounts = not AMOUNT_FIELDS.isdisjoint(selected)
+    derived = iter(await derived_events.derive_events(ctx, rows, amounts=amounts))
     status = args.get("status")
     wanted = None if status is None else {s.value for s in status}
     result: list[Any] = []
@@ -138,14 +137,14 @@ async def _used_units(
 ) -> list[Any]:
     await ctx.loaders.vouchers(c.row.purchasing_power_id for c in contents)
     return [
-        await event_facts.pp_used_units(ctx, c.row.purchasing_power_id, c.row.content_id)
+        await derived_events.pp_used_units(ctx, c.row.purchasing_power_id, c.row.content_id)
         for c in contents
     ]
 
 
 async def _used_amounts(ctx: Context, vouchers: Sequence[BalancePurchasingPower]) -> list[Decimal]:
     await ctx.loaders.vouchers(v.row.id for v in vouchers)
-    return [await event_facts.pp_used_amount(ctx, v.row) for v in vouchers]
+    return [await derived_events.pp_used_amount(ctx, v.row) for v in vouchers]
 
 
 async def _used_amount(
@@ -163,7 +162,7 @@ async def _derive_missing(ctx: Context, events: Sequence[Event]) -> None:
     """Events reached one by one (`event(id)`) get their derived facts together."""
     missing = [e for e in events if e.derived is None]
     if missing:
-        derived = await event_facts.derive_events(ctx, [e.row for e in missing])
+        derived = await derived_events.derive_events(ctx, [e.row for e in missing])
         for event, facts in zip(missing, derived, strict=True):
             event.derived = facts
 
@@ -204,9 +203,9 @@ REGISTRY = Registry(
         ("Event", "content"): _b(_content_by_row),
         ("Event", "status"): _derived(lambda d: EventStatus(d.status)),
         ("Event", "settlementDate"): _derived(lambda d: d.settlement_date),
-        ("Event", "price"): _derived(lambda d: event_facts.amounts_of(d).price),
-        ("Event", "voucherShare"): _derived(lambda d: event_facts.amounts_of(d).voucher_share),
-        ("Event", "copay"): _derived(lambda d: event_facts.amounts_of(d).copay),
+        ("Event", "price"): _derived(lambda d: derived_events.amounts_of(d).price),
+        ("Event", "voucherShare"): _derived(lambda d: derived_events.amounts_of(d).voucher_share),
+        ("Event", "copay"): _derived(lambda d: derived_events.amounts_of(d).copay),
         ("Event", "editable"): _derived(lambda d: d.editable),
         ("Event", "deletable"): _derived(lambda d: d.deletable),
     },

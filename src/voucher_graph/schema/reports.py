@@ -12,7 +12,7 @@ from ..data import models as m
 from ..data import reports as report_data
 from ..domain import settlement_report as report_rule
 from ..domain.errors import Forbidden, NotFound
-from . import event_facts
+from . import derived_events
 from .context import Context, Info
 
 
@@ -83,17 +83,17 @@ async def settlement_report(
         until=day,
     )
     settled_on = await asyncio.gather(
-        *(event_facts.event_settlement_date(ctx, e) for e in candidates)
+        *(derived_events.event_settlement_date(ctx, e) for e in candidates)
     )
-    statuses = await asyncio.gather(*(event_facts.event_status(ctx, e) for e in candidates))
+    statuses = await asyncio.gather(*(derived_events.event_status(ctx, e) for e in candidates))
     settled = [
         e
         for e, d, s in zip(candidates, settled_on, statuses, strict=True)
         if report_rule.counts_in_report(d, s, day)
     ]
     pps = await ctx.loaders.pp.load_many(sorted({e.purchasing_power_id for e in settled}))
-    await asyncio.gather(*(event_facts.amounts_of_pp(ctx, pp) for pp in pps if pp is not None))
-    amounts = await asyncio.gather(*(event_facts.event_amounts(ctx, e) for e in settled))
+    await asyncio.gather(*(derived_events.amounts_of_pp(ctx, pp) for pp in pps if pp is not None))
+    amounts = await asyncio.gather(*(derived_events.event_amounts(ctx, e) for e in settled))
     by_customer = report_rule.group_by_customer(
         (event.customer_id, amount) for event, amount in zip(settled, amounts, strict=True)
     )

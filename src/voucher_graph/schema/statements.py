@@ -1,7 +1,7 @@
 """Copay statement (omavastuuerittely): its lines and totals, and its signed print link.
 
 One code path computes a statement for the API and for the printable page, so both
-show the same lines and totals; amounts come from event_facts, never recomputed here.
+show the same lines and totals; amounts come from derived_events, never recomputed here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..data import reports as report_data
 from ..domain.amounts import Amounts, Totals, totals
 from ..domain.errors import BadInput, NotFound
 from ..print_links import PrintClaims, sign_print_token
-from . import event_facts
+from . import derived_events
 from .context import Context, Info
 from .enums import EventStatus, PurchasingPowerKind
 from .types import Content, Service
@@ -77,9 +77,9 @@ async def compute_statement(
     )
     pps = {pp.id: pp for pp in await _purchasing_powers(ctx, events)}
     # Gathered so that each loader below sees the whole batch at once.
-    await asyncio.gather(*(event_facts.amounts_of_pp(ctx, pp) for pp in pps.values()))
-    amounts = await asyncio.gather(*(event_facts.event_amounts(ctx, e) for e in events))
-    statuses = await asyncio.gather(*(event_facts.event_status(ctx, e) for e in events))
+    await asyncio.gather(*(derived_events.amounts_of_pp(ctx, pp) for pp in pps.values()))
+    amounts = await asyncio.gather(*(derived_events.event_amounts(ctx, e) for e in events))
+    statuses = await asyncio.gather(*(derived_events.event_status(ctx, e) for e in events))
     contents = await ctx.loaders.content.load_many([e.content_id for e in events])
     lines = [
         StatementLine(event=e, pp=pps[e.purchasing_power_id], content=c, amounts=a, status=s)

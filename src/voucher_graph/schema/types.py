@@ -12,9 +12,10 @@ import strawberry
 from ..data import models as m
 from ..data.loaders import EventsKey, ReservationsKey
 from ..domain.errors import BadInput, Forbidden
-from . import event_facts
+from . import derived_events
 from .access import AccessReason, access_loader
 from .context import Info
+from .derived_events import amounts_of
 from .enums import EventStatus, Role, Unit
 from .executor import reads_row
 
@@ -85,7 +86,7 @@ class PurchasingPowerContent:
 
     @strawberry.field
     async def used_units(self, info: Info) -> Decimal:
-        return await event_facts.pp_used_units(
+        return await derived_events.pp_used_units(
             info.context, self.row.purchasing_power_id, self.row.content_id
         )
 
@@ -146,11 +147,11 @@ class BalancePurchasingPower(Voucher):
 
     @strawberry.field
     async def used_amount(self, info: Info) -> Decimal:
-        return await event_facts.pp_used_amount(info.context, self.row)
+        return await derived_events.pp_used_amount(info.context, self.row)
 
     @strawberry.field
     async def balance(self, info: Info) -> Decimal:
-        used = await event_facts.pp_used_amount(info.context, self.row)
+        used = await derived_events.pp_used_amount(info.context, self.row)
         return (self.row.granted_amount or Decimal("0")) - used
 
 
@@ -193,7 +194,7 @@ class Event:
     """Palvelutapahtuma: a delivered service recorded against a purchasing power."""
 
     row: strawberry.Private[m.Event]
-    derived: strawberry.Private[event_facts.DerivedEvent | None] = None
+    derived: strawberry.Private[derived_events.DerivedEvent | None] = None
 
     @strawberry.field
     @reads_row("id")
@@ -234,12 +235,12 @@ class Event:
         return self.row.description or ""
 
     # The derived fields answer from `derived` when the list that made this Event
-    # computed it for all its events at once (event_facts.derive_events); otherwise they
+    # computed it for all its events at once (derived_events.derive_events); otherwise they
     # return an awaitable that derives this one event.
-    def _derive(self, info: Info) -> Awaitable[event_facts.DerivedEvent]:
-        async def derive() -> event_facts.DerivedEvent:
+    def _derive(self, info: Info) -> Awaitable[derived_events.DerivedEvent]:
+        async def derive() -> derived_events.DerivedEvent:
             if self.derived is None or self.derived.amounts is None:
-                self.derived = (await event_facts.derive_events(info.context, [self.row]))[0]
+                self.derived = (await derived_events.derive_events(info.context, [self.row]))[0]
             return self.derived
 
         return derive()
@@ -247,7 +248,7 @@ class Event:
     def _answer(
         self,
         info: Info,
-        pick: Callable[[event_facts.DerivedEvent], T],
+        pick: Callable[[derived_events.DerivedEvent], T],
         amounts: bool = False,
     ) -> T | Awaitable[T]:
         derived = self.derived
@@ -269,15 +270,15 @@ class Event:
 
     @strawberry.field
     def price(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: event_facts.amounts_of(d).price, amounts=True)  # type: ignore[return-value]
+        return self._answer(info, lambda d: amounts_of(d).price, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field
     def voucher_share(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: event_facts.amounts_of(d).voucher_share, amounts=True)  # type: ignore[return-value]
+        return self._answer(info, lambda d: amounts_of(d).voucher_share, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field
     def copay(self, info: Info) -> Decimal:
-        return self._answer(info, lambda d: event_facts.amounts_of(d).copay, amounts=True)  # type: ignore[return-value]
+        return self._answer(info, lambda d: amounts_of(d).copay, amounts=True)  # type: ignore[return-value]
 
     @strawberry.field(description="Whether the viewer may edit this event today.")
     def editable(self, info: Info) -> bool:
@@ -290,7 +291,7 @@ class Event:
 
 async def event_list(info: Info, rows: Sequence[m.Event]) -> list[Event]:
     """Events for a list field, their derived fields computed together."""
-    derived = await event_facts.derive_events(info.context, rows)
+    derived = await derived_events.derive_events(info.context, rows)
     return [Event(row=row, derived=d) for row, d in zip(rows, derived, strict=True)]
 
 

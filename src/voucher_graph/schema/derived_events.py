@@ -1,4 +1,5 @@
-"""Derived event facts for resolvers: amounts, settlement date and reported status.
+"""Derived events: what an Event field derives (status, settlement date, amounts,
+rights), as `DerivedEvent`, from the domain's `EventFacts` of its voucher's events.
 
 Computed by the domain functions from batched loads; cached per request so that an
 event's amounts, a copay statement and a balance never disagree within a response.
