@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 from polar.data.filter import Condition, DataFilter, Projection, Relation
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import load_world
 from tiny_worlds import tiny_world
 
 from voucher_graph.data import models as m
-from voucher_graph.data import raw_rows
 from voucher_graph.data.engine import session_factory
 from voucher_graph.policies.adapter import SqlFilterAdapter, UnsupportedFilter
 from voucher_graph.policies.oso_setup import (
@@ -23,7 +21,6 @@ from voucher_graph.policies.oso_setup import (
 )
 
 D2026, D2027, D2028 = date(2026, 1, 1), date(2027, 1, 1), date(2028, 1, 1)
-ASYNCPG = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
 TYPES = create_oso().host.types
 ADAPTER = SqlFilterAdapter(
     {
@@ -166,72 +163,6 @@ async def test_branches_over_the_same_relation_share_one_select(
     assert statement.count("provider_id =") == 1
     assert "valid_to IS NULL OR" in statement
     assert await ids(engine, filter) == expected
-
-
-def on_reservations(*branches: list[Condition]) -> DataFilter:
-    """Customers through their reservations: the branches share one semi-join."""
-    reservations = Relation(m.Customer, "reservations", CustomerReservation)
-    return DataFilter(m.Customer, [reservations], [list(b) for b in branches], TYPES)
-
-
-def reservation(field: str) -> Projection:
-    return Projection(CustomerReservation, field)
-
-
-@pytest.mark.parametrize(("provider", "expected"), [("p1", {"c2"}), ("p2", set())])
-async def test_equalities_of_one_column_in_every_branch_become_one_in_list(
-    engine: AsyncEngine, world: None, provider: str, expected: set[str]
-) -> None:
-    # Rule B's shape: the organizer in every branch, then one service per branch (a
-    # service twice when two teams name it). An IN list is an index condition on
-    # PostgreSQL, where an OR of equalities is a filter of every entry.
-    mine = Condition(reservation("provider_id"), "Eq", provider)
-    ends = [Condition(reservation("valid_to"), "Eq", day) for day in (D2026, D2028, D2026)]
-    filter = on_reservations(*([mine, end] for end in ends))
-    statement = ADAPTER.build_query(filter)
-    sql = str(statement.compile(dialect=ASYNCPG))
-    assert "valid_to IN ($2::DATE, $3::DATE)" in sql and " OR " not in sql
-    # One bound parameter per value, not an expanding IN: fixed SQL for data/raw_rows.py.
-    assert raw_rows.compiled(statement, ASYNCPG) is not None
-    assert await ids(engine, filter) == expected
-
-
-def test_a_single_equality_stays_an_equality() -> None:
-    mine = Condition(reservation("provider_id"), "Eq", "p1")
-    end = Condition(reservation("valid_to"), "Eq", D2028)
-    sql = str(ADAPTER.build_query(on_reservations([mine, end], [end, mine])))
-    assert "valid_to = " in sql and " IN (SELECT" in sql and sql.count(" IN ") == 1
-
-
-@pytest.mark.parametrize(
-    ("second", "expected"),
-    [
-        # nil: IS NULL, which no IN list says.
-        ([Condition(reservation("valid_to"), "Eq", None)], {"c2"}),
-        # Another column.
-        ([Condition(reservation("valid_from"), "Eq", date(2020, 1, 1))], {"c2"}),
-        # Not an equality.
-        ([Condition(reservation("valid_to"), "Geq", D2028)], {"c2"}),
-        # Two conditions left after the common one.
-        (
-            [Condition(reservation("valid_to"), "Eq", D2026),
-             Condition(reservation("valid_from"), "Eq", D2027)],
-            set(),
-        ),
-    ],
-    ids=["nil", "another column", "not an equality", "two conditions"],
-)
-async def test_other_branches_stay_an_or(
-    engine: AsyncEngine, world: None, second: list[Condition], expected: set[str]
-) -> None:
-    mine = Condition(reservation("provider_id"), "Eq", "p1")
-    end = Condition(reservation("valid_to"), "Eq", D2027)  # r3, c2's
-    filter = on_reservations([mine, end], [mine, *second])
-    statement = ADAPTER.build_query(filter)
-    sql = str(statement.compile(dialect=ASYNCPG))
-    assert " OR " in sql and "valid_to IN" not in sql
-    assert raw_rows.compiled(statement, ASYNCPG) is not None
-    assert await ids(engine, on_reservations([mine, *second])) == expected
 
 
 async def test_a_branch_holding_only_the_common_conditions_admits_every_row(

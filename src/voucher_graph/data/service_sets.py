@@ -40,7 +40,6 @@ from sqlalchemy.sql.elements import (
     BinaryExpression,
     BindParameter,
     BooleanClauseList,
-    ClauseList,
     ColumnClause,
     False_,
     Grouping,
@@ -117,12 +116,7 @@ def _grant_condition(keys: Select[Any]) -> ColumnElement[bool] | None:
     (selected,) = keys.selected_columns if len(keys.selected_columns) == 1 else (None,)
     if not (isinstance(selected, ColumnClause) and _of(selected, source, "customer_id")):
         return None
-    # ClauseList: the values of `service_id IN (...)`, which the policy adapter makes of
-    # an OR of equalities with one column.
-    allowed = (
-        BinaryExpression, BooleanClauseList, ClauseList, BindParameter, Grouping, True_, False_,
-        Null,
-    )  # fmt: skip
+    allowed = (BinaryExpression, BooleanClauseList, BindParameter, Grouping, True_, False_, Null)
     for element in visitors.iterate(keys.whereclause):
         if isinstance(element, ColumnClause):
             if not any(_of(element, source, name) for name in _GRANT_COLUMNS):

@@ -9,9 +9,7 @@ adapter:
 - turns each OR branch into its own semi-join (`key IN (SELECT ...)`, or a correlated
   EXISTS when the branch also constrains the root row) over only the relations that
   branch uses, so branches cannot restrict one another and no DISTINCT is needed;
-  semi-join branches over the same relations are merged into one select, their common
-  conditions factored out and the rest, when each is an equality of one column with a
-  value, made an IN list (an index condition on PostgreSQL, where the OR is a filter);
+  semi-join branches over the same relations are merged into one select;
 - maps Eq, Neq, In, Nin, Lt, Leq, Gt, Geq with SQL NULL handled as Polar's `nil`, and
   raises `UnsupportedFilter` on any other operator, operand or relation shape.
 """
@@ -28,8 +26,7 @@ from polar.data.adapter import DataAdapter
 from polar.data.filter import Condition, DataFilter, Projection, Relation
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Select, operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnClause
+from sqlalchemy.sql import Select
 
 
 class UnsupportedFilter(Exception):
@@ -108,66 +105,10 @@ class _SemiJoin:
         ]
         where = list(common)
         if all(rests):  # a branch with nothing but the common conditions admits them all
-            where.append(_any_of(rests) if len(rests) > 1 else and_(*rests[0]))
+            where.append(
+                or_(*(and_(*rest) for rest in rests)) if len(rests) > 1 else and_(*rests[0])
+            )
         return select(self.key_column).select_from(*self.froms).where(*self.joins, *where)
-
-
-def _any_of(rests: list[list[ColumnElement[bool]]]) -> ColumnElement[bool]:
-    """The OR of the branches' conjunctions; `column IN (v1, v2, ...)` when each is one
-    equality of the same column with a value.
-
-    Rule B's grants arrive as `organizer_id = o AND service_id = s` per team service;
-    with the organizer factored out, the rest is an OR of `service_id = s`. PostgreSQL
-    reads such an OR as a filter on every entry of the organizer in the grant index
-    `(organizer_id, service_id, customer_id)`, while an IN list is an index condition:
-    a range per service, and a probe per customer when the planner checks customers one
-    by one. The same rows: each value is a bound non-null literal (`_eq` makes nil an
-    `IS NULL`), so `column IN (...)` holds exactly when one of the equalities does.
-    Anything else stays the OR. One parameter per value (the branches' own), not an
-    expanding IN, so that the statement compiles to fixed SQL (data/raw_rows.py).
-    """
-    or_all = or_(*(and_(*rest) for rest in rests))
-    column: ColumnClause[Any] | None = None
-    values: dict[tuple[type, str], BindParameter[Any]] = {}
-    for rest in rests:
-        equality = _equality(rest)
-        if equality is None:
-            return or_all
-        left, right = equality
-        if column is None:
-            column = left
-        elif not _same_column(left, column):
-            return or_all
-        # A value twice (two teams naming one service) is listed once, keyed by its text:
-        # == takes Decimal 1.0 and 1.00 as one, and they are stored as different text.
-        values.setdefault((type(right.value), str(right.value)), right)
-    assert column is not None  # rests is not empty
-    return column.in_(list(values.values()))
-
-
-def _equality(
-    conjunction: list[ColumnElement[bool]],
-) -> tuple[ColumnClause[Any], BindParameter[Any]] | None:
-    """(column, value) of a conjunction that is one `column = <bound non-null value>`."""
-    if len(conjunction) != 1:
-        return None
-    clause = conjunction[0]
-    if not (
-        isinstance(clause, BinaryExpression)
-        and clause.operator is operators.eq
-        and isinstance(clause.left, ColumnClause)
-        and isinstance(clause.right, BindParameter)
-    ):
-        return None
-    right = clause.right
-    if right.value is None or right.callable is not None or right.expanding:
-        return None
-    return clause.left, right
-
-
-def _same_column(a: ColumnClause[Any], b: ColumnClause[Any]) -> bool:
-    # `compare` alone takes the same column of two aliases of one table as equal.
-    return a.table is b.table and a.compare(b)
 
 
 class SqlFilterAdapter(DataAdapter):
