@@ -17,7 +17,7 @@ from support import TODAY, is_postgres, load_world
 from voucher_graph.data import models as m
 from voucher_graph.data import raw_rows
 from voucher_graph.data.engine import ShieldedSession, StatementCounter, session_factory
-from voucher_graph.data.loaders import SETTLEMENT_DATES, VOUCHER_EVENTS, VOUCHERS_WITH_CONTENTS
+from voucher_graph.data.loaders import PP_EVENTS, PPS_WITH_CONTENTS, SETTLEMENT_DATES
 from voucher_graph.world.demo import demo_world
 
 pytestmark = pytest.mark.skipif(
@@ -37,7 +37,7 @@ async def customer_ids(session: ShieldedSession) -> list[str]:
     return list((await session.scalars(select(m.Customer.id).order_by(m.Customer.id))).all())
 
 
-@pytest.mark.parametrize("statement", [VOUCHERS_WITH_CONTENTS, VOUCHER_EVENTS])
+@pytest.mark.parametrize("statement", [PPS_WITH_CONTENTS, PP_EVENTS])
 async def test_rows_equal_sqlalchemys_in_values_types_and_names(
     session: ShieldedSession, statement: Any
 ) -> None:
@@ -139,7 +139,7 @@ async def test_listeners_see_every_statement(
     counter.keep = True
     try:
         await session.rows(SETTLEMENT_DATES)
-        await session.rows(VOUCHER_EVENTS, {"pp_ids": [], "customer_ids": ["c1"]})
+        await session.rows(PP_EVENTS, {"pp_ids": [], "customer_ids": ["c1"]})
     finally:
         counter.keep = False
     assert counter.count == 2

@@ -166,7 +166,7 @@ _WANTED = or_(
 # A voucher joined to its contents, in one statement: each row is the voucher's row and,
 # where content_id is not null, one of its content rows too (their column names are
 # disjoint), so neither needs a second statement or an object of its own.
-VOUCHERS_WITH_CONTENTS: Select[Any] = (
+PPS_WITH_CONTENTS: Select[Any] = (
     select(
         *m.PurchasingPower.__table__.columns,
         *m.PurchasingPowerContent.__table__.columns,
@@ -191,7 +191,7 @@ _FACT_COLUMNS: list[Any] = [
     m.Event.status,
     m.Event.deleted,
 ]
-VOUCHER_EVENTS: Select[Any] = select(*_FACT_COLUMNS).where(
+PP_EVENTS: Select[Any] = select(*_FACT_COLUMNS).where(
     or_(
         in_ids(m.Event.purchasing_power_id, "pp_ids"),
         in_ids(m.Event.customer_id, "customer_ids"),
@@ -269,11 +269,11 @@ class Loaders:
         self._levels: dict[int, dict[Any, Any]] = {}
         self._tables: dict[type[Any], asyncio.Future[dict[str, Any]]] = {}
         self._known_customers: set[str] = set()
-        self._customers_with_vouchers: set[str] = set()
-        self._vouchers: dict[str, m.PurchasingPower | None] = {}
-        self._voucher_contents: dict[str, list[m.PurchasingPowerContent]] = {}
-        self._voucher_events: dict[str, list[Any]] = {}  # VOUCHER_EVENTS rows
-        self._voucher_load: asyncio.Future[None] | None = None
+        self._customers_with_pps: set[str] = set()
+        self._pp_rows: dict[str, m.PurchasingPower | None] = {}
+        self._pp_content_rows: dict[str, list[m.PurchasingPowerContent]] = {}
+        self._pp_event_rows: dict[str, list[Any]] = {}  # PP_EVENTS rows
+        self._pp_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
     async def level(self, loader: DataLoader, keys: Sequence[Any]) -> list[Any]:  # type: ignore[type-arg]
@@ -390,49 +390,49 @@ class Loaders:
         self._known_customers.update(customer_ids)
 
     async def _pp_contents(self, pp_ids: list[str]) -> list[list[m.PurchasingPowerContent]]:
-        await self._load_vouchers(pp_ids)
-        return [self._voucher_contents.get(i, []) for i in pp_ids]
+        await self._load_pps(pp_ids)
+        return [self._pp_content_rows.get(i, []) for i in pp_ids]
 
     async def _pp_by_id(self, ids: list[str]) -> list[m.PurchasingPower | None]:
-        await self._load_vouchers(ids)
-        return [self._vouchers.get(i) for i in ids]
+        await self._load_pps(ids)
+        return [self._pp_rows.get(i) for i in ids]
 
-    async def vouchers(self, pp_ids: Iterable[str]) -> dict[str, Any]:
+    async def pp_rows(self, pp_ids: Iterable[str]) -> dict[str, Any]:
         """Purchasing power rows by id, with their contents and events loaded too (the
         same load as `pp`, without a loader call per key: a page asks for thousands)."""
-        missing = [i for i in set(pp_ids) if i not in self._vouchers]
+        missing = [i for i in set(pp_ids) if i not in self._pp_rows]
         if missing:
             # Through the loader: callers asking one id each, concurrently, share a load.
             await self.pp.load_many(missing)
-        return self._vouchers
+        return self._pp_rows
 
-    def voucher_events(self, pp_id: str) -> list[Any]:
+    def pp_events(self, pp_id: str) -> list[Any]:
         """The non-deleted events of a purchasing power loaded by `vouchers`."""
-        return self._voucher_events.get(pp_id, [])
+        return self._pp_event_rows.get(pp_id, [])
 
-    def voucher_contents(self, pp_id: str) -> list[Any]:
+    def pp_content_rows(self, pp_id: str) -> list[Any]:
         """The contents of a purchasing power loaded by `vouchers`."""
-        return self._voucher_contents.get(pp_id, [])
+        return self._pp_content_rows.get(pp_id, [])
 
-    async def _load_vouchers(self, pp_ids: list[str]) -> None:
+    async def _load_pps(self, pp_ids: list[str]) -> None:
         while True:
-            in_flight = self._voucher_load
+            in_flight = self._pp_load
             if in_flight is not None and not in_flight.done():
                 await in_flight
                 continue
-            missing = [i for i in pp_ids if i not in self._vouchers]
-            customers = self._known_customers - self._customers_with_vouchers
+            missing = [i for i in pp_ids if i not in self._pp_rows]
+            customers = self._known_customers - self._customers_with_pps
             if not missing and not customers:
                 return
-            self._voucher_load = asyncio.ensure_future(self._fetch_vouchers(missing, customers))
-            await self._voucher_load
+            self._pp_load = asyncio.ensure_future(self._fetch_pps(missing, customers))
+            await self._pp_load
 
-    async def _fetch_vouchers(self, pp_ids: list[str], customer_ids: set[str]) -> None:
+    async def _fetch_pps(self, pp_ids: list[str], customer_ids: set[str]) -> None:
         wanted = {"pp_ids": sorted(pp_ids), "customer_ids": sorted(customer_ids)}
-        joined = await self._rows(VOUCHERS_WITH_CONTENTS, **wanted)
-        events = await self._rows(VOUCHER_EVENTS, **wanted)
+        joined = await self._rows(PPS_WITH_CONTENTS, **wanted)
+        events = await self._rows(PP_EVENTS, **wanted)
         for i in pp_ids:
-            self._vouchers.setdefault(i, None)
+            self._pp_rows.setdefault(i, None)
         # A voucher loaded by an earlier fetch (asked for by id, then met again through
         # its customer) keeps what it has: its rows must not be added twice.
         earlier: set[str] = set()
@@ -440,19 +440,19 @@ class Loaders:
         for row in joined:
             pp_id = row.id
             if pp_id not in fresh:
-                if pp_id in earlier or self._vouchers.get(pp_id) is not None:
+                if pp_id in earlier or self._pp_rows.get(pp_id) is not None:
                     earlier.add(pp_id)
                     continue
                 fresh.add(pp_id)
-                self._vouchers[pp_id] = row
-                self._voucher_contents[pp_id] = []
-                self._voucher_events[pp_id] = []
+                self._pp_rows[pp_id] = row
+                self._pp_content_rows[pp_id] = []
+                self._pp_event_rows[pp_id] = []
             if row.content_id is not None:
-                self._voucher_contents[pp_id].append(row)
+                self._pp_content_rows[pp_id].append(row)
         for event in events:
             if event.purchasing_power_id in fresh:
-                self._voucher_events[event.purchasing_power_id].append(event)
-        self._customers_with_vouchers.update(customer_ids)
+                self._pp_event_rows[event.purchasing_power_id].append(event)
+        self._customers_with_pps.update(customer_ids)
 
     # Services and contents are small reference tables, asked for from several depths
     # of one query (a voucher's contents, an event's content), and a second batch may

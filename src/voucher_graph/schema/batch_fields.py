@@ -37,12 +37,12 @@ async def _customer_numbers(ctx: Context, customers: Sequence[Customer], _: Args
     return await ctx.loaders.level(ctx.loaders.customer_number, [c.row.id for c in customers])
 
 
-async def _regular_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
+async def _regular_pps(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
     lists = await ctx.loaders.level(ctx.loaders.purchasing_powers, [c.row.id for c in customers])
     return [[PurchasingPower(row=r) for r in rows if r.kind == "REGULAR"] for rows in lists]
 
 
-async def _balance_vouchers(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
+async def _balance_pps(ctx: Context, customers: Sequence[Customer], _: Args) -> list[Any]:
     lists = await ctx.loaders.level(ctx.loaders.purchasing_powers, [c.row.id for c in customers])
     return [[BalancePurchasingPower(row=r) for r in rows if r.kind == "BALANCE"] for rows in lists]
 
@@ -125,7 +125,7 @@ def _memo(made: dict[str, Any], key: str, rows: Mapping[str, Any], make: Any) ->
     return found
 
 
-async def _voucher_contents(
+async def _pp_contents(
     ctx: Context, vouchers: Sequence[PurchasingPower], _: Args
 ) -> list[Any]:
     lists = await ctx.loaders.level(ctx.loaders.pp_contents, [v.row.id for v in vouchers])
@@ -135,7 +135,7 @@ async def _voucher_contents(
 async def _used_units(
     ctx: Context, contents: Sequence[PurchasingPowerContent], _: Args
 ) -> list[Any]:
-    await ctx.loaders.vouchers(c.row.purchasing_power_id for c in contents)
+    await ctx.loaders.pp_rows(c.row.purchasing_power_id for c in contents)
     return [
         await derived_events.pp_used_units(ctx, c.row.purchasing_power_id, c.row.content_id)
         for c in contents
@@ -143,7 +143,7 @@ async def _used_units(
 
 
 async def _used_amounts(ctx: Context, vouchers: Sequence[BalancePurchasingPower]) -> list[Decimal]:
-    await ctx.loaders.vouchers(v.row.id for v in vouchers)
+    await ctx.loaders.pp_rows(v.row.id for v in vouchers)
     return [await derived_events.pp_used_amount(ctx, v.row) for v in vouchers]
 
 
@@ -187,13 +187,13 @@ REGISTRY = Registry(
         ("Query", "customer"): BatchedField(resolve=_customer, lookahead=True),
         ("CustomerConnection", "totalCount"): _b(_total_counts),
         ("Customer", "customerNumber"): _b(_customer_numbers),
-        ("Customer", "purchasingPowers"): _b(_regular_vouchers),
-        ("Customer", "balancePurchasingPowers"): _b(_balance_vouchers),
+        ("Customer", "purchasingPowers"): _b(_regular_pps),
+        ("Customer", "balancePurchasingPowers"): _b(_balance_pps),
         ("Customer", "reservations"): _b(_reservations),
         ("Customer", "events"): BatchedField(resolve=_events, selection=True),
         ("Customer", "access"): _b(_access),
         ("PurchasingPower", "service"): _b(_services),
-        ("PurchasingPower", "contents"): _b(_voucher_contents),
+        ("PurchasingPower", "contents"): _b(_pp_contents),
         ("BalancePurchasingPower", "service"): _b(_services),
         ("BalancePurchasingPower", "usedAmount"): _b(_used_amount),
         ("BalancePurchasingPower", "balance"): _b(_balance),

@@ -41,7 +41,7 @@ async def facts_of_pp(ctx: Context, pp_id: str) -> list[EventFacts]:
     """The domain's view of every non-deleted event of one purchasing power."""
     cached = ctx.facts_cache.get(pp_id)
     if cached is None:
-        await ctx.loaders.vouchers([pp_id])
+        await ctx.loaders.pp_rows([pp_id])
         cached = _facts_of_loaded(ctx, pp_id)
     return cached
 
@@ -50,7 +50,7 @@ def _facts_of_loaded(ctx: Context, pp_id: str) -> list[EventFacts]:
     """As `facts_of_pp`, for a purchasing power whose rows `loaders.vouchers` loaded."""
     cached = ctx.facts_cache.get(pp_id)
     if cached is None:
-        cached = [facts(e) for e in ctx.loaders.voucher_events(pp_id)]
+        cached = [facts(e) for e in ctx.loaders.pp_events(pp_id)]
         ctx.facts_cache[pp_id] = cached
     return cached
 
@@ -64,7 +64,7 @@ def _amounts_of_loaded(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts
     if pp.kind == "BALANCE":
         result = balance_amounts(events, pp.granted_amount or Decimal("0"))
     else:
-        values = {c.content_id: c.unit_value for c in ctx.loaders.voucher_contents(pp.id)}
+        values = {c.content_id: c.unit_value for c in ctx.loaders.pp_content_rows(pp.id)}
         result = {e.id: regular_amounts(e, values.get(e.content_id, Decimal("0"))) for e in events}
     ctx.amounts_cache[pp.id] = result
     return result
@@ -72,17 +72,17 @@ def _amounts_of_loaded(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts
 
 async def amounts_of_pp(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts]:
     """Amounts of every non-deleted event of one purchasing power (one batched load)."""
-    await ctx.loaders.vouchers([pp.id])
+    await ctx.loaders.pp_rows([pp.id])
     return _amounts_of_loaded(ctx, pp)
 
 
 async def event_amounts(ctx: Context, event: m.Event) -> Amounts:
-    pp = (await ctx.loaders.vouchers([event.purchasing_power_id]))[event.purchasing_power_id]
+    pp = (await ctx.loaders.pp_rows([event.purchasing_power_id]))[event.purchasing_power_id]
     return _amounts_of_loaded(ctx, pp)[event.id]
 
 
 async def event_settlement_date(ctx: Context, event: m.Event) -> date | None:
-    pp = (await ctx.loaders.vouchers([event.purchasing_power_id]))[event.purchasing_power_id]
+    pp = (await ctx.loaders.pp_rows([event.purchasing_power_id]))[event.purchasing_power_id]
     dates = (await ctx.loaders.settlement_dates_by_organizer()).get(pp.organizer_id, [])
     return settlement_date(dates, event.status, event.recorded_on, event.approved_on)
 
@@ -127,7 +127,7 @@ async def derive_events(
         return []
     organizer_of: Callable[[m.Event], str]
     if amounts:
-        vouchers = await ctx.loaders.vouchers(e.purchasing_power_id for e in events)
+        vouchers = await ctx.loaders.pp_rows(e.purchasing_power_id for e in events)
 
         def organizer_of(event: m.Event) -> str:
             return vouchers[event.purchasing_power_id].organizer_id  # type: ignore[no-any-return]
