@@ -15,15 +15,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from search_plans import Plan, search_plans
+from search_plans import Plan, explain, search_plans
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, is_postgres
 
 from voucher_graph.data.engine import session_factory
 from voucher_graph.data.generate import clear_world, generate_world
-from voucher_graph.data.search import CustomerSearch
+from voucher_graph.data.search import CustomerSearch, _visible_keys
+from voucher_graph.data.viewer import load_viewer
 from voucher_graph.data.writer import refresh_statistics
+from voucher_graph.domain.dates import window_start
+from voucher_graph.policies.gate import Gate
 from voucher_graph.policies.oso_setup import create_oso
 from voucher_graph.world.synthetic import SyntheticWorld
 
@@ -179,3 +182,27 @@ async def test_ssn_and_voucher_lookups_start_from_their_unique_index(
         assert not plan.seq_scans(), plan
         # No hash or aggregate over the viewer's visible set: a few index probes.
         assert not plan.types() & {"Hash", "HashAggregate", "Aggregate"}, plan
+
+
+async def test_the_planner_expects_a_team_members_purchasing_powers_as_they_are(
+    engine: AsyncEngine, viewers: dict[str, str]
+) -> None:
+    # Rule B: `organizer_id = o AND (service_id = s1 OR ...)`, the team's services. A
+    # service is of one organizer; without the dependency statistics of migration 0008
+    # the planner multiplies the two selectivities and expects a fourth of the rows
+    # here, and at 1M hashed all of an organizer's powers for a name search instead of
+    # probing them.
+    async with session_factory(engine)() as session:
+        viewer = await load_viewer(
+            session, viewers["STAFF"], today=TODAY, window_start=window_start(TODAY)
+        )
+        assert viewer is not None
+        keys = _visible_keys(Gate(OSO, viewer).scopes.customers)
+        sql = str(keys.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        assert "organizer_id =" in sql and "service_id" in sql, sql
+        plan = await explain(session, sql, None, analyze=True)
+    (scan,) = [n for n in plan.nodes if n.get("Relation Name") == "purchasing_powers"]
+    assert scan["Actual Rows"] * scan["Actual Loops"] > 1_000, scan
+    # Per process, both (a parallel scan's estimate is per worker).
+    expected, actual = scan["Plan Rows"], scan["Actual Rows"]
+    assert actual / 2 <= expected <= actual * 2, (expected, actual)
