@@ -98,10 +98,11 @@ class _SemiJoin:
         common = [
             clause
             for clause in self.clauses[0]
-            if all(any(clause.compare(other) for other in rest) for rest in self.clauses[1:])
+            if all(any(_same_clause(clause, other) for other in rest) for rest in self.clauses[1:])
         ]
         rests = [
-            [c for c in conj if not any(c.compare(k) for k in common)] for conj in self.clauses
+            [c for c in conj if not any(_same_clause(c, k) for k in common)]
+            for conj in self.clauses
         ]
         where = list(common)
         if all(rests):  # a branch with nothing but the common conditions admits them all
@@ -109,6 +110,14 @@ class _SemiJoin:
                 or_(*(and_(*rest) for rest in rests)) if len(rests) > 1 else and_(*rests[0])
             )
         return select(self.key_column).select_from(*self.froms).where(*self.joins, *where)
+
+
+def _same_clause(a: ColumnElement[bool], b: ColumnElement[bool]) -> bool:
+    """The same condition on the same rows. SQLAlchemy's `compare` takes a column of two
+    aliases of one table as equal (`e1.provider_id = 'p1'` and `e2.provider_id = 'p1'`):
+    factored out as common, a condition on one alias would then be applied to another,
+    changing who sees what. So the FROM objects must be the very same too."""
+    return a.compare(b) and [id(f) for f in a._from_objects] == [id(f) for f in b._from_objects]
 
 
 class SqlFilterAdapter(DataAdapter):
