@@ -3,9 +3,10 @@
 No JIT: the policy's subplans are costed far above what they do, and compiling cost
 more than running (data/engine.py says the numbers). Plans: statements are prepared
 once per connection and PostgreSQL may plan a reused one generically, which is right
-for the loaders' id lists; a search is planned afresh for its values every time,
-because a generic plan costed for the average provider would sort the biggest
-provider's whole visible set (data/raw_rows.py `fresh_plan`).
+for the loaders' id lists, a cursor's one row and a total without name words; a
+search's page (and a total over name words) is planned afresh for its values every
+time, because a generic plan costed for the average provider would sort the biggest
+provider's whole visible set (data/raw_rows.py `fresh_plan`, data/search.py).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ async def test_sessions_use_no_jit_and_the_default_plan_cache(engine: AsyncEngin
     assert (plan_cache, jit) == ("auto", "off")
 
 
-async def test_searches_are_planned_afresh_and_loaders_may_reuse_a_plan(
+async def test_search_pages_are_planned_afresh_and_the_rest_may_reuse_a_plan(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await load_world(engine, demo_world(TODAY, customers=60))
@@ -70,13 +71,47 @@ async def test_searches_are_planned_afresh_and_loaders_may_reuse_a_plan(
             await page.total()
             await load_viewer(session, "o1-admin", today=TODAY, window_start=window_start(TODAY))
         prepared = await session.rows(PREPARED)
-    searches = {sql for sql, _ in runs if "LIMIT" in sql or "count(" in sql}
-    assert len(searches) == 2  # the page and its total
-    assert all(fresh for sql, fresh in runs if sql in searches)
-    assert not any(fresh for sql, fresh in runs if sql not in searches)
-    # No search statement was kept and run again (each was prepared for one run) ...
-    assert not [p for p in prepared if p.statement in searches and p.custom_plans > 1]
+    pages = {sql for sql, _ in runs if "LIMIT" in sql}
+    totals = {sql for sql, _ in runs if "count(" in sql or "sum(" in sql}
+    assert len(pages) == len(totals) == 1
+    assert all(fresh for sql, fresh in runs if sql in pages)
+    assert not any(fresh for sql, fresh in runs if sql not in pages)
+    # No page statement was kept and run again (each was prepared for one run) ...
+    assert not [p for p in prepared if p.statement in pages and p.custom_plans > 1]
+    # ... the total (no name words) is one statement reused, as the loaders' are ...
+    [total_statement] = [p for p in prepared if p.statement in totals]
+    assert total_statement.custom_plans + total_statement.generic_plans == 8
     # ... while the viewer's is one statement reused by every request, which after
     # five custom plans PostgreSQL plans generically.
     [viewer_statement] = [p for p in prepared if p.statement.startswith("SELECT users.id")]
     assert viewer_statement.custom_plans == 5 and viewer_statement.generic_plans >= 3
+
+
+async def test_a_total_over_name_words_is_planned_afresh(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load_world(engine, demo_world(TODAY, customers=60))
+    runs: list[tuple[str, bool]] = []
+    fetch = raw_rows.fetch
+
+    async def recording_fetch(
+        connection: Any, adapted: Any, found: Any, params: Any, **kwargs: Any
+    ) -> Any:
+        runs.append((found.sql, kwargs.get("fresh_plan", False)))
+        return await fetch(connection, adapted, found, params, **kwargs)
+
+    monkeypatch.setattr(raw_rows, "fetch", recording_fetch)
+    async with session_factory(engine)() as session:
+        viewer = await load_viewer(
+            session, "o1-admin", today=TODAY, window_start=window_start(TODAY)
+        )
+        assert viewer is not None
+        scopes = Gate(create_oso(), viewer).scopes
+        runs.clear()
+        page = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers,
+            CustomerSearch(name_words=("a",)), first=1, after=None,
+        )  # fmt: skip
+        assert page.has_next_page  # so the total is counted by a statement of its own
+        await page.total()
+    assert [fresh for _, fresh in runs] == [True, True]  # the page, then its total

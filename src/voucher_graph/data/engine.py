@@ -76,8 +76,8 @@ def create_engine(
         # does, past jit_above_cost, and compiling took 30 ms of a STAFF page's 57 ms
         # events statement at 1M customers. An API's statements are short; JIT pays
         # off only for long analytical scans. Plans: PostgreSQL's default (a reused
-        # statement may get a generic plan after five runs), except the searches,
-        # which are planned afresh for their values (data/raw_rows.py `fresh_plan`).
+        # statement may get a generic plan after five runs), except a search's page,
+        # which is planned afresh for its values (data/raw_rows.py `fresh_plan`).
         kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(target, **kwargs)
     if is_sqlite:

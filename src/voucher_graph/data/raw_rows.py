@@ -199,7 +199,7 @@ async def fetch(
     PostgreSQL may plan one generically, for any parameter values: right for the
     loaders' id lists, which cost the same plan whoever asks. `fresh_plan` prepares
     the statement afresh instead (one more round trip), so that it is planned for
-    these values: a search, whose best plan depends on how many customers the
+    these values: a search's page, whose best plan depends on how many customers the
     provider or organizer sees (walk the name index for the biggest, sort for the
     smallest; a generic plan made for the average took a big provider's page from
     59 to 757 ms at 1M customers).

@@ -356,12 +356,16 @@ async def search_customers(
     if after is not None:
         # The cursor's customer, if the viewer still sees it; one that is absent or
         # hidden is refused exactly alike, so a cursor reveals nothing.
-        found = await read_rows(
-            session, statements.cursor, {"cursor_id": decode_cursor(after)}, fresh_plan=True
-        )
+        found = await read_rows(session, statements.cursor, {"cursor_id": decode_cursor(after)})
         if not found:
             raise BadCursor("after is not a cursor of this list")
         values.update(zip(("after_last", "after_first", "after_id"), found[0], strict=True))
+    # Plans: the page is planned afresh for its values (walk the name index for a big
+    # provider, sort a small one's few customers: raw_rows.fetch). The cursor's one row
+    # and a total without name words plan alike for every viewer, so they reuse one
+    # prepared statement like the loaders (a round trip fewer each; at 1M customers the
+    # generic total took 29 ms for the biggest provider against 34 ms custom, 0.1 ms
+    # for an organizer). A total over name words depends on the words: afresh.
     rows = await read_rows(
         session, statements.page, {**values, "page_limit": first + 1}, fresh_plan=True
     )
@@ -369,7 +373,9 @@ async def search_customers(
     async def total() -> int:
         if after is None and len(rows) <= first:
             return len(rows)
-        counted = await read_rows(session, statements.total, values, fresh_plan=True)
+        counted = await read_rows(
+            session, statements.total, values, fresh_plan=bool(search.name_words)
+        )
         return int(counted[0][0] or 0)
 
     return Page(customers=rows[:first], total=total, has_next_page=len(rows) > first)
