@@ -41,20 +41,26 @@ async def test_sessions_use_no_jit_and_the_default_plan_cache(engine: AsyncEngin
     assert (plan_cache, jit) == ("auto", "off")
 
 
-async def test_search_pages_are_planned_afresh_and_the_rest_may_reuse_a_plan(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await load_world(engine, demo_world(TODAY, customers=60))
-    runs: list[tuple[str, bool]] = []
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """(SQL, whether planned afresh) of every statement run through raw_rows.fetch."""
+    recorded: list[tuple[str, bool]] = []
     fetch = raw_rows.fetch
 
     async def recording_fetch(
         connection: Any, adapted: Any, found: Any, params: Any, **kwargs: Any
     ) -> Any:
-        runs.append((found.sql, kwargs.get("fresh_plan", False)))
+        recorded.append((found.sql, kwargs.get("fresh_plan", False)))
         return await fetch(connection, adapted, found, params, **kwargs)
 
     monkeypatch.setattr(raw_rows, "fetch", recording_fetch)
+    return recorded
+
+
+async def test_search_pages_are_planned_afresh_and_the_rest_may_reuse_a_plan(
+    engine: AsyncEngine, runs: list[tuple[str, bool]]
+) -> None:
+    await load_world(engine, demo_world(TODAY, customers=60))
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
         viewer = await load_viewer(
@@ -88,19 +94,9 @@ async def test_search_pages_are_planned_afresh_and_the_rest_may_reuse_a_plan(
 
 
 async def test_a_total_over_name_words_is_planned_afresh(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, runs: list[tuple[str, bool]]
 ) -> None:
     await load_world(engine, demo_world(TODAY, customers=60))
-    runs: list[tuple[str, bool]] = []
-    fetch = raw_rows.fetch
-
-    async def recording_fetch(
-        connection: Any, adapted: Any, found: Any, params: Any, **kwargs: Any
-    ) -> Any:
-        runs.append((found.sql, kwargs.get("fresh_plan", False)))
-        return await fetch(connection, adapted, found, params, **kwargs)
-
-    monkeypatch.setattr(raw_rows, "fetch", recording_fetch)
     async with session_factory(engine)() as session:
         viewer = await load_viewer(
             session, "o1-admin", today=TODAY, window_start=window_start(TODAY)
