@@ -121,6 +121,16 @@ async def _answer(
     errors = sorted(
         (tuple(e.path or ()), e.message, error_code(e)) for e in result.errors or []
     )
+    if result.data is None and errors:
+        # The whole response nulled: graphql-core completes a list's items concurrently
+        # and reports the error of whichever item failed first, so when several items fail
+        # alike (each customer's copayStatement of an unknown service) the index in the
+        # path, and how many were reported, depend on timing, even between two runs of
+        # graphql-core itself. Compared without list indices, once each.
+        errors = sorted(
+            {(tuple("*" if isinstance(k, int) else k for k in path), message, code)
+             for path, message, code in errors}
+        )  # fmt: skip
     return result.data, errors, dict(context.disclosed)
 
 
