@@ -3,7 +3,7 @@
 Each resolves one field for every object of a level with one batched load (the same
 loaders, and so the same authorized statements, as the per-field resolvers in
 types.py); the values must equal what those resolvers return, which
-tests/api/test_executor_differential.py checks.
+tests/model/test_executor_differential.py checks.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ values serialized by their schema types, errors located at their paths (a REPORT
 identity fields are null with FORBIDDEN), and null propagation to the nearest
 nullable parent. Documents it does not plan (mutations, introspection, abstract
 types, a field with no batched resolver) run on graphql-core's executor unchanged,
-so the two always answer alike: tests/api/test_executor_differential.py compares them
+so the two always answer alike: tests/model/test_executor_differential.py compares them
 on random documents over random worlds.
 """
 
