@@ -148,24 +148,23 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be one of 1/0, true/false, yes/no, on/off")
 
 
-def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
-    """A positive whole number of seconds from `name`, or `default` when unset."""
+def _whole(env: Mapping[str, str], name: str, default: int, highest: int, refusal: str) -> int:
+    """A whole number from 1 to `highest` from `name`, or `default` when unset; anything
+    else is refused with `refusal`."""
     text = (env.get(name) or "").strip()
     if not text:
         return default
-    if re.fullmatch("[0-9]{1,9}", text) is None or int(text) == 0:
-        raise SettingsError(f"{name} must be a positive whole number of seconds")
+    if re.fullmatch("[0-9]{1,10}", text) is None or not 1 <= int(text) <= highest:
+        raise SettingsError(f"{name} must be {refusal}")
     return int(text)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    return _whole(env, name, default, 999_999_999, "a positive whole number of seconds")
 
 
 def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    """A whole number from 1 to 1000 from `name`, or `default` when unset."""
-    text = (env.get(name) or "").strip()
-    if not text:
-        return default
-    if re.fullmatch("[0-9]{1,4}", text) is None or not 1 <= int(text) <= 1000:
-        raise SettingsError(f"{name} must be a whole number from 1 to 1000")
-    return int(text)
+    return _whole(env, name, default, 1000, "a whole number from 1 to 1000")
 
 
 def parse_origins(value: str) -> tuple[str, ...]:

@@ -58,11 +58,17 @@ async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args)
 AMOUNT_FIELDS = frozenset({"price", "voucherShare", "copay"})
 
 
+def _dates_out_of_order(args: Args) -> bool:
+    """`events(from:, to:)` with from after to (the field errs, types.py)."""
+    from_, to = args.get("from_"), args.get("to")
+    return from_ is not None and to is not None and bool(from_ > to)
+
+
 async def _events(
     ctx: Context, customers: Sequence[Customer], args: Args, selected: frozenset[str]
 ) -> list[Any]:
     from_, to = args.get("from_"), args.get("to")
-    if from_ is not None and to is not None and from_ > to:
+    if _dates_out_of_order(args):
         # As the Customer.events resolver (types.py): every customer's field errs.
         return [BadInput("from must not be after to") for _ in customers]
     keys = [EventsKey(c.row.id, from_, to) for c in customers]
@@ -91,10 +97,9 @@ async def _customer(
     loaded (Loaders.customer_with_events): a frontend's customer view, one round trip."""
     customer_id = str(args["id"])
     events = children.get("events", [])
-    from_ = events[0].get("from_") if len(events) == 1 else None
-    to = events[0].get("to") if len(events) == 1 else None
-    if len(events) == 1 and not (from_ is not None and to is not None and from_ > to):
-        row = await ctx.loaders.customer_with_events(EventsKey(customer_id, from_, to))
+    if len(events) == 1 and not _dates_out_of_order(events[0]):
+        key = EventsKey(customer_id, events[0].get("from_"), events[0].get("to"))
+        row = await ctx.loaders.customer_with_events(key)
     else:
         row = await ctx.loaders.customer.load(customer_id)
     return [Customer(row=row) if row is not None else None for _ in roots]
