@@ -7,9 +7,13 @@ and settlement dates, kept per process while their generation is unchanged):
     1  the viewer with its team grants and the reference generation
     2  the page of customers                  3  totalCount (not when the page is all)
     4  customer numbers                       5  purchasing powers (authorized)
-    6  vouchers with their contents           7  their events (for statuses, amounts)
-    8  reservations including ended           9  current reservations
-   10  events (authorized)                   11  the access-log insert (not for REPORTER)
+    6  reservations including ended           7  current reservations
+    8  events (authorized)
+    9  vouchers with their contents          10  their events (for statuses, amounts)
+   11  the access-log insert (not for REPORTER)
+
+4-8 are the customers' own lists, sent one after another as a level (the batched
+executor starts them together); 9-10 serve the levels below them.
 
 A cold process reads the three reference tables once more each.
 """
@@ -127,6 +131,25 @@ async def test_the_total_is_counted_only_when_selected(api: Api) -> None:
     body = await api.query(without_total, {"first": 10, "name": True}, user="o1-admin")
     assert not body.get("errors") and len(body["data"]["customers"]["edges"]) == 10
     assert api.counter.count == 11 - 1
+
+
+async def test_a_level_sends_its_lists_before_the_levels_below_need_theirs(api: Api) -> None:
+    # The customers' reservations start before the vouchers' contents, which the
+    # purchasing powers (an earlier field of the same level) need: the level's loads
+    # were started together, so the database reads them while Python builds the
+    # purchasing powers (schema/executor.py, _Run._loads_ahead).
+    api.counter.reset()
+    api.counter.keep = True
+    try:
+        body = await api.query(FULL, {"first": 10, "name": True}, user="o1-admin")
+        sent = list(api.counter.statements)
+    finally:
+        api.counter.keep = False
+    assert not body.get("errors")
+    reservations = [i for i, sql in enumerate(sent) if "FROM reservations" in sql.split("WHERE")[0]]
+    contents = [i for i, sql in enumerate(sent) if "purchasing_power_contents" in sql]
+    assert len(reservations) == 2 and contents
+    assert min(reservations) < min(contents)
 
 
 # A frontend's small query: one customer, its names and its events' statuses.

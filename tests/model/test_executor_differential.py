@@ -8,6 +8,7 @@ for the access log must all be equal, for every role.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator
 from datetime import date
@@ -25,6 +26,7 @@ from support import SECRET, TODAY, load_world
 from voucher_graph.app import Services
 from voucher_graph.data.engine import session_factory
 from voucher_graph.policies.oso_setup import create_oso
+from voucher_graph.schema import executor as batched_executor
 from voucher_graph.schema.build import build_schema
 from voucher_graph.schema.errors import error_code
 from voucher_graph.schema.executor import EXECUTIONS
@@ -201,6 +203,59 @@ async def test_lookups_and_errors_answer_alike(example_services: Services, user:
         '{ a: customer(id: "c1") { id } b: customers(after: "garbage") { totalCount } }',
     ):
         await assert_same_answers(example_services, user, query, {})
+
+
+# One document, planned once and reused (schema/executor.py keeps plans by document):
+# every argument, look-ahead and directive here reads a variable.
+VARIED = """
+query Varied($c: ID!, $from: Date, $to: Date, $status: [EventStatus!], $first: Int!,
+             $names: Boolean!, $ended: Boolean!) {
+  customer(id: $c) {
+    id firstName @include(if: $names) events(from: $from, to: $to, status: $status) { id status }
+  }
+  customers(first: $first) {
+    edges { node { id lastName @skip(if: $names) reservations(includeEnded: $ended) { id } } }
+  }
+}
+"""
+VARIABLES = [
+    {"c": "c1", "from": None, "to": None, "status": None, "first": 3, "names": True},
+    {"c": "c2", "from": "2025-01-01", "to": None, "status": ["RECORDED"], "first": 10,
+     "names": True, "ended": True},
+    {"c": "c1", "from": "2024-01-01", "to": "2026-06-30", "status": None, "first": 1,
+     "names": False},
+    {"c": "nobody", "from": None, "to": "2025-06-30", "status": ["SETTLED"], "first": 5,
+     "names": False, "ended": True},
+    {"c": "c3", "from": "2026-06-30", "to": "2024-01-01", "status": None, "first": 2,
+     "names": True},
+]
+
+
+@pytest.mark.parametrize("user", EXAMPLE_USERS)
+async def test_a_kept_plan_answers_each_requests_variables(
+    example_services: Services, user: str
+) -> None:
+    for variables in VARIABLES:
+        variables = {"ended": False, **variables}
+        await assert_same_answers(example_services, user, VARIED, variables)
+    # Not vacuous: the plans were reused, one per value of the directives' variable.
+    kept = batched_executor._TEMPLATES.kept[BATCHED._schema]
+    assert sum(1 for key in kept if key[0] == VARIED) == 2
+
+
+async def test_concurrent_requests_on_one_kept_plan_get_their_own_arguments(
+    example_services: Services,
+) -> None:
+    # A new document (the comment makes it one), sent by several requests at once:
+    # the first plans it, the others take the kept plan meanwhile; each must be
+    # answered for its own variables.
+    query = VARIED + "# sent concurrently\n"
+    requests = [{"ended": False, **variables} for variables in VARIABLES * 2]
+    batched = await asyncio.gather(
+        *(_answer(example_services, BATCHED, "u10", query, v) for v in requests)
+    )
+    for variables, answer in zip(requests, batched, strict=True):
+        assert answer == await _answer(example_services, PLAIN, "u10", query, variables)
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,20 @@ A batch binds hundreds of ids. As an expanding IN, SQLAlchemy renders one placeh
 a full page. On PostgreSQL the list is one array parameter instead, `= ANY($1)`, so
 the SQL text and its asyncpg prepared statement are the same whatever the batch size.
 SQLite has no arrays and keeps the expanding IN.
+
+`in_ids(..., probe=True)` is for a list whose plan tests the ids row by row: a generic
+plan checks `= ANY($1)` by a linear search of the array (PostgreSQL hashes constant
+arrays only), 500 ids against every row. `IN (SELECT unnest($1))` lets the planner
+probe an index per id instead: the provider's customer numbers of a page of 500,
+4.7 -> 0.5 ms. Elsewhere `= ANY($1)` is an index condition and stays (as a subquery
+those plans got slower).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, ColumnElement, String, any_, bindparam
+from sqlalchemy import ARRAY, Boolean, ColumnElement, String, any_, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -24,17 +31,20 @@ class InIds(ColumnElement[bool]):
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
         ("name", InternalTraversal.dp_string),
+        ("probe", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+    def __init__(self, column: ColumnElement[Any], name: str, probe: bool) -> None:
         self.column = column
         self.name = name
+        self.probe = probe
 
 
-def in_ids(column: Any, name: str) -> InIds:
-    """`column` (a mapped attribute or a column) is one of the ids bound to `name`."""
+def in_ids(column: Any, name: str, *, probe: bool = False) -> InIds:
+    """`column` (a mapped attribute or a column) is one of the ids bound to `name`;
+    `probe`: one index probe per id on PostgreSQL (see the module docstring)."""
     clause = column.__clause_element__() if hasattr(column, "__clause_element__") else column
-    return InIds(clause, name)
+    return InIds(clause, name, probe)
 
 
 @compiles(InIds)
@@ -47,4 +57,7 @@ def _expanding_in(element: InIds, compiler: Any, **kw: Any) -> str:
 @compiles(InIds, "postgresql")
 def _any_array(element: InIds, compiler: Any, **kw: Any) -> str:
     ids = bindparam(element.name, type_=ARRAY(String))
+    if element.probe:
+        each = select(func.unnest(ids)).scalar_subquery()
+        return compiler.process(element.column.in_(each), **kw)  # type: ignore[no-any-return]
     return compiler.process(element.column == any_(ids), **kw)  # type: ignore[no-any-return]

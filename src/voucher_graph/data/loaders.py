@@ -94,7 +94,7 @@ class Prepared:
         }
         self.customer_numbers = _columns(
             m.CustomerNumber,
-            scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids")),
+            scopes.customer_numbers.where(in_ids(m.CustomerNumber.customer_id, "ids", probe=True)),
         )
         # (from?, to?) -> the customers statement left-joined to that events statement.
         self.customers_with_events = {
@@ -267,6 +267,7 @@ class Loaders:
         self.content = _loader(self._contents)
         self.settlement_dates = _loader(self._settlement_dates)
         self._levels: dict[int, dict[Any, Any]] = {}
+        self._level_locks: dict[int, asyncio.Lock] = {}
         self._tables: dict[type[Any], asyncio.Future[dict[str, Any]]] = {}
         self._known_customers: set[str] = set()
         self._customers_with_pps: set[str] = set()
@@ -281,15 +282,21 @@ class Loaders:
         a future per key (a page of 500 asks about 3,000): the loader's batch function
         is called once for the keys not yet loaded this way, with the same statement.
 
-        The batched executor resolves a level's fields one after another, so two calls
-        never overlap; keys met again (a customer's regular, then balance vouchers) are
-        answered from this cache, as the loader's own cache would answer them.
+        Keys met again (a customer's regular, then balance vouchers) are answered from
+        this cache, as the loader's own cache would answer them. The batched executor
+        may start a level's loads together (schema/executor.py), so calls on one loader
+        take turns: the second finds the first's keys loaded instead of reading them
+        again.
         """
         cache = self._levels.setdefault(id(loader), {})
-        missing = list(dict.fromkeys(key for key in keys if key not in cache))
-        if missing:
-            values = await loader.batch_load_fn(missing)
-            cache.update(zip(missing, values, strict=True))
+        lock = self._level_locks.get(id(loader))
+        if lock is None:
+            lock = self._level_locks[id(loader)] = asyncio.Lock()
+        async with lock:
+            missing = list(dict.fromkeys(key for key in keys if key not in cache))
+            if missing:
+                values = await loader.batch_load_fn(missing)
+                cache.update(zip(missing, values, strict=True))
         return [cache[key] for key in keys]
 
     async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
