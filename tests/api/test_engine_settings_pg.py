@@ -11,6 +11,7 @@ provider's whole visible set (data/raw_rows.py `fresh_plan`, data/search.py).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from support import TODAY, is_postgres, load_world
 
 from voucher_graph.data import raw_rows
 from voucher_graph.data.engine import ShieldedSession, session_factory
+from voucher_graph.data.loaders import EventsKey, Loaders
 from voucher_graph.data.search import CustomerSearch, search_customers
 from voucher_graph.data.viewer import load_viewer
 from voucher_graph.domain.dates import window_start
@@ -111,3 +113,30 @@ async def test_a_total_over_name_words_is_planned_afresh(
         assert page.has_next_page  # so the total is counted by a statement of its own
         await page.total()
     assert [fresh for _, fresh in runs] == [True, True]  # the page, then its total
+
+
+async def test_a_customer_by_id_reuses_a_generic_plan(engine: AsyncEngine) -> None:
+    # customer(id), alone or with its events, binds one id as a scalar: an array
+    # parameter is costed at ten elements, so a generic plan looked dearer than a
+    # one-id custom plan and PostgreSQL planned every run afresh (data/loaders.py).
+    await load_world(engine, demo_world(TODAY, customers=60))
+    async with session_factory(engine)() as session:
+        assert isinstance(session, ShieldedSession)
+        viewer = await load_viewer(
+            session, "p1-recorder", today=TODAY, window_start=window_start(TODAY)
+        )
+        assert viewer is not None
+        loaders = Loaders(session, Gate(create_oso(), viewer).scopes)
+        page = await search_customers(
+            session, loaders.scopes.customers, loaders.scopes.purchasing_powers,
+            CustomerSearch(), first=8, after=None,
+        )  # fmt: skip
+        for row in page.customers:
+            fresh = Loaders(session, loaders.scopes)  # no cache between lookups
+            assert await fresh.customer.load(row.id) is not None
+            assert await fresh.customer_with_events(EventsKey(row.id, None, None)) is not None
+        prepared = await session.rows(PREPARED)
+    statements = [p for p in prepared if re.search(r"customers\.id = \$\d", p.statement)]
+    assert len(statements) == 2  # the customer alone, and with its events
+    for statement in statements:
+        assert statement.custom_plans == 5 and statement.generic_plans == 3, statement

@@ -41,13 +41,16 @@ async def test_the_joined_statement_reads_nothing_of_a_hidden_customer(
             statements = loaders.statements
             for customer_id in customer_ids:
                 visible = await read_rows(session, statements.customers, {"ids": [customer_id]})
+                # customer(id) alone reads one id by a scalar parameter: the same row.
+                one = await read_rows(session, statements.one_customer, {"id": customer_id})
+                assert [tuple(r) for r in one] == [tuple(r) for r in visible]
                 scoped = await read_rows(
                     session, statements.events[(False, False)], {"ids": [customer_id]}
                 )
                 joined = await read_rows(
                     session,
                     statements.customers_with_events[(False, False)],
-                    {"ids": [customer_id]},
+                    {"id": customer_id},
                 )
                 if not visible:
                     assert joined == []
