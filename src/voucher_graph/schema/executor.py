@@ -25,6 +25,7 @@ import weakref
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import attrgetter
 from types import GeneratorType
 from typing import Any, TypeVar
@@ -515,7 +516,9 @@ class _Run:
         if not columns:
             return [{} for _ in objects]
         keys = [plan.key for plan in plans]
-        results = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+        # Every column has one value per object (checked above): dicts made in C.
+        rows = zip(*columns, strict=True)
+        results: list[Any] = list(map(dict, map(zip, repeat(keys), rows)))
         if propagated:
             return [
                 PROPAGATE if any(v is PROPAGATE for v in result.values()) else result
