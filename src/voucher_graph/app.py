@@ -326,19 +326,28 @@ class GraphQLEndpoint(GraphQL):
             request.state.vg_context = context
             request.state.vg_log = log
             try:
-                response: Response = await self.run(request, context=context)  # type: ignore[call-overload]
-            except HTTPException as exc:
-                return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
+                return await self._answer(request, context, session, log)
             finally:
-                log.operation = context.operation_name
-            try:
-                await _log_and_commit(session, context)
-            except Exception:  # noqa: BLE001 - any failure must withhold identities
-                logger.exception("access log write or commit failed in request %s", request_id)
-                await session.rollback()
-                log.codes = (*log.codes, INTERNAL)
-                return _internal(request_id)
-            return response
+                context.release()
+
+    async def _answer(
+        self, request: Request, context: Context, session: Session, log: RequestLog
+    ) -> Response:
+        """Run the operation, then write its access log: no response before that."""
+        try:
+            response: Response = await self.run(request, context=context)  # type: ignore[call-overload]
+        except HTTPException as exc:
+            return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
+        finally:
+            log.operation = context.operation_name
+        try:
+            await _log_and_commit(session, context)
+        except Exception:  # noqa: BLE001 - any failure must withhold identities
+            logger.exception("access log write or commit failed in request %s", log.request_id)
+            await session.rollback()
+            log.codes = (*log.codes, INTERNAL)
+            return _internal(log.request_id)
+        return response
 
     async def process_result(  # type: ignore[override]
         self, request: Request, result: ExecutionResult

@@ -290,6 +290,23 @@ class Loaders:
         self._pp_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
+    def release(self) -> None:
+        """Drop everything read (the request was answered; schema/context.py says why)."""
+        for loader in (
+            self.customer, self.purchasing_powers, self.reservations, self.events,
+            self.customer_number, self.pp_contents, self.pp, self.service, self.content,
+            self.settlement_dates,
+        ):  # fmt: skip
+            loader.clear_all()
+        for cache in (
+            self._levels, self._tables, self._pp_rows, self._pp_content_rows,
+            self._pp_event_rows,
+        ):  # fmt: skip
+            cache.clear()
+        self._known_customers.clear()
+        self._customers_with_pps.clear()
+        self._pp_load = self._all_settlement_dates = None
+
     async def level(self, loader: DataLoader, keys: Sequence[Any]) -> list[Any]:  # type: ignore[type-arg]
         """`loader.load_many(keys)` for a whole level of the batched executor, without
         a future per key (a page of 500 asks about 3,000): the loader's batch function

@@ -51,6 +51,21 @@ class Context:
     # writes each response's entries alone.
     access_log_group: AccessLogGroup | None = None
 
+    def release(self) -> None:
+        """Drop the rows and facts this request read, once it has been answered.
+
+        The loaders refer to one another through their batch functions, a cycle that
+        only the garbage collector frees, and with it every row and fact it holds
+        (about 4,700 objects for a page of 100). The collector then ran in the middle
+        of a later page every twenty pages or so, walking that page's live objects:
+        30-35 ms, the pages' p95. Emptied here, the cycle holds almost nothing."""
+        self.loaders.release()
+        self.disclosed.clear()  # written to the access log before the answer left
+        self.amounts_cache.clear()
+        self.facts_cache.clear()
+        if self.access_loader is not None:
+            self.access_loader.clear_all()
+
     def disclose(self, customer_id: str, field_name: str) -> None:
         self.disclosed[customer_id].add(field_name)
 
