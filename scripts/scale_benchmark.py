@@ -9,7 +9,8 @@ made by `voucher-graph generate --customers N --seed S` (today fixed with --toda
 database with exactly N customers is reused; any other is REPLACED by a generated one
 (its access log is kept). Then, for the RECORDER of the biggest provider and the STAFF
 and ADMIN of the biggest organizer, five queries (first page, next page, name search,
-hetu search, voucher search; each with totalCount) run through the whole ASGI app
+hetu search, voucher search; each with totalCount, or with `--capped N` with
+totalCountAtMost(atMost: N)) run through the whole ASGI app
 (httpx ASGITransport: token, policy, access log) and as the best hand-written SQL for
 the same answer over the base tables, timed with asyncpg. The SQL's page and count are
 checked against the API's. Prints p50 per size, p50 at the largest size ÷ p50 at the
@@ -153,34 +154,42 @@ def name_word(customer_id: str) -> str:
         AND w.word LIKE $3)"""
 
 
-def page_sql(role: str, name: bool = False, after: bool = False) -> str:
+def page_sql(
+    role: str, name: bool = False, after: bool = False, capped: int | None = None
+) -> str:
     """One statement (one round trip): the page (PAGE + 1 rows) and the total.
 
     The total counts the visible keys alone (index-only), name-matching ones with a
     name search (checked per key before the DISTINCT); the customers table is not read.
+    With `capped`, the total is the count of the first page's first `capped` + 1 rows
+    (as totalCountAtMost counts).
     """
-    keyset = KEYSET if after else "TRUE"
-    total = (
-        f"SELECT count(*) FROM ({KEYS[role]} AND {name_word(KEY_COLUMN[role])}) k"
-        if name
-        else TOTAL[role]
-    )
-    page = f"""
-            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
-              FROM customers c WHERE {keyset} AND {VISIBLE[role]}
-             ORDER BY {ORDER} LIMIT {PAGE + 1}"""
-    if name:
-        # The matching words with their ordering keys (migration 0006), the visible
-        # ones first in name order; customers read by primary key for the page alone.
-        page = f"""
+
+    def rows(keyset: str, limit: int) -> str:
+        if name:
+            # The matching words with their ordering keys (migration 0006), the visible
+            # ones first in name order; customers read by primary key for the page alone.
+            return f"""
             SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
               FROM (SELECT DISTINCT w.last_name_lower COLLATE "C" AS l,
                            w.first_name_lower COLLATE "C" AS f,
                            w.customer_id COLLATE "C" AS i, w.customer_id
                       FROM customer_name_words w
                      WHERE w.word LIKE $3 AND {VISIBLE[role].replace("c.id", "w.customer_id")}
-                     ORDER BY l, f, i LIMIT {PAGE + 1}) m
+                     ORDER BY l, f, i LIMIT {limit}) m
               JOIN customers c ON c.id = m.customer_id"""
+        return f"""
+            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
+              FROM customers c WHERE {keyset} AND {VISIBLE[role]}
+             ORDER BY {ORDER} LIMIT {limit}"""
+
+    if capped is not None:
+        total = f"SELECT count(*) FROM ({rows('TRUE', capped + 1)}) k"
+    elif name:
+        total = f"SELECT count(*) FROM ({KEYS[role]} AND {name_word(KEY_COLUMN[role])}) k"
+    else:
+        total = TOTAL[role]
+    page = rows(KEYSET if after else "TRUE", PAGE + 1)
     return f"""
         SELECT t.total, p.id, p.last_name
           FROM ({total}) t(total)
@@ -220,9 +229,16 @@ class SizeResult:
 
 LIST = """query($first: Int!, $after: String, $name: String, $ssn: String, $v: String) {
   customers(first: $first, after: $after, name: $name, ssn: $ssn, voucherNumber: $v) {
-    totalCount pageInfo { endCursor } edges { node { id lastName } }
+    @TOTAL@ pageInfo { endCursor } edges { node { id lastName } }
   }
 }"""
+
+
+def list_query(capped: int | None) -> str:
+    """LIST asking for totalCount, or with `capped` for totalCountAtMost (as `total`)."""
+    if capped is None:
+        return LIST.replace("@TOTAL@", "total: totalCount")
+    return LIST.replace("@TOTAL@", f"total: totalCountAtMost(atMost: {capped}) {{ count }}")
 
 
 def label(size: int) -> str:
@@ -366,7 +382,10 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 async def api(variables: dict[str, Any], headers: dict[str, str] = headers) -> Any:
                     request = client.post(
                         "/graphql",
-                        json={"query": LIST, "variables": {"first": PAGE, **variables}},
+                        json={
+                            "query": list_query(args.capped),
+                            "variables": {"first": PAGE, **variables},
+                        },
                         headers=headers,
                     )
                     task = asyncio.ensure_future(request)
@@ -408,16 +427,17 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 )
                 first_page = await api({})
                 cursor = None if "error" in first_page else first_page["pageInfo"]["endCursor"]
+                capped = args.capped
                 plans: dict[str, tuple[dict[str, Any], str, tuple[Any, ...]]] = {
-                    "list": ({}, page_sql(role), ()),
+                    "list": ({}, page_sql(role, capped=capped), ()),
                     "next page": (
                         {"after": cursor} if cursor else {"after": "unmeasured"},
-                        page_sql(role, after=True),
+                        page_sql(role, after=True, capped=capped),
                         tuple(after_keys),
                     ),
                     "name": (
                         {"name": NAME},
-                        page_sql(role, name=True),
+                        page_sql(role, name=True, capped=capped),
                         (NAME + "%",),
                     ),
                     "ssn": (
@@ -449,13 +469,16 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                     )
                     case = Case(role, query, api_ms, sql_ms, runs=runs)
                     if "error" not in answer:
-                        case.total = answer["totalCount"]
+                        total = answer["total"]
+                        case.total = total if args.capped is None else total["count"]
                         api_ids = [edge["node"]["id"] for edge in answer["edges"]]
                         if "total" in (rows[0].keys() if rows else ()):
                             sql_total = rows[0]["total"]
                             sql_ids = [row["id"] for row in rows if row["id"] is not None][:PAGE]
                         else:
                             sql_total, sql_ids = len(rows), [row["id"] for row in rows]
+                        if args.capped is not None:
+                            sql_total = min(sql_total, args.capped)
                         case.same = api_ids == sql_ids and case.total == sql_total
                     else:
                         case.error = answer["error"]
@@ -544,6 +567,10 @@ def main() -> None:
         "--timeout", type=float, default=120, help="seconds an API request may take (120)"
     )
     parser.add_argument("--today", default="2026-11-26", help="the date taken as today")
+    parser.add_argument(
+        "--capped", type=int, default=None, metavar="N",
+        help="ask totalCountAtMost(atMost: N) instead of the exact totalCount",
+    )  # fmt: skip
     asyncio.run(run(parser.parse_args()))
 
 

@@ -6,7 +6,7 @@ import base64
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -46,6 +46,8 @@ class Page:
     # million customers an organizer's exact count is most of a page's cost.
     total: Callable[[], Awaitable[int]]
     has_next_page: bool
+    # The total counted no further than `at_most` customers: (count, whether exact).
+    capped_total: Callable[[int], Awaitable[tuple[int, bool]]]
 
 
 # A cursor names only the customer's id: the ordering keys are its (lower-cased) names,
@@ -174,7 +176,7 @@ def _one_per_customer(keys: Any) -> bool:
 
 def _total_statement(
     visible_customers: Select[Any], matching: Select[Any], shape: _Shape
-) -> Select[Any]:
+) -> tuple[Select[Any], bool]:
     """The count of the matching visible customers, from the visible keys where it can.
 
     Every key is a customer (foreign keys), so the keys alone answer a count without
@@ -183,6 +185,7 @@ def _total_statement(
     provider's "kor" through the customers table read all of it (a hash join of a
     sequential scan); over the keys it is a third of the time. ssn and voucherNumber
     match one customer: their first page tells the total, no count is run.
+    Also whether the count is the service sets' sum (a few dozen rows at any size).
     """
     keys = _visible_keys(visible_customers)
     one_row_criteria = shape.ssn or shape.voucher_number
@@ -194,15 +197,16 @@ def _total_statement(
     if by_sets is not None:
         # Rules B and C: the sum over the viewer's service sets (data/service_sets.py),
         # a few dozen rows however many customers they hold.
-        return by_sets
+        return by_sets, True
     if isinstance(keys, Select) and not one_row_criteria:
         unique = _one_per_customer(keys)
         keys = keys.where(*_name_words(shape, keys.selected_columns[0]))
-        return select(func.count()).select_from((keys if unique else keys.distinct()).subquery())
+        counted = (keys if unique else keys.distinct()).subquery()
+        return select(func.count()).select_from(counted), False
     if keys is not None and not (one_row_criteria or shape.words):
         key = keys.subquery().c[0]
-        return select(func.count()).select_from(select(key).distinct().subquery())
-    return matching.with_only_columns(func.count(), maintain_column_froms=True)
+        return select(func.count()).select_from(select(key).distinct().subquery()), False
+    return matching.with_only_columns(func.count(), maintain_column_froms=True), False
 
 
 def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any] | None:
@@ -295,7 +299,12 @@ class _Statements:
             .order_by(*order.clauses)
             .limit(_LIMIT)
         )
-        self.total = _total_statement(visible_customers, matching, shape)
+        # Rules B and C count a few dozen service-set rows whatever the size: exact.
+        self.total, self.total_is_flat = _total_statement(visible_customers, matching, shape)
+        # The first page's statement counts a capped total: it finds the first
+        # `page_limit` matching customers in name order, so it stops there (a page of
+        # 10,001 costs what it costs, however many customers match).
+        self.capped = select(func.count()).select_from(self.page.subquery())
 
 
 _STATEMENTS: OrderedDict[tuple[Select[Any], Select[Any], _Shape], _Statements] = OrderedDict()
@@ -378,4 +387,24 @@ async def search_customers(
         )
         return int(counted[0][0] or 0)
 
-    return Page(customers=rows[:first], total=total, has_next_page=len(rows) > first)
+    async def capped_total(at_most: int) -> tuple[int, bool]:
+        if after is None and len(rows) <= first:
+            found = len(rows)  # the first page is the whole answer
+        elif statements.total_is_flat:
+            found = await total()
+        else:
+            # The first page's statement (no cursor) as a count of at most at_most + 1.
+            first_page = _statements(visible_customers, visible_pps, replace(shape, after=False))
+            counted = await read_rows(
+                session, first_page.capped, {**values, "page_limit": at_most + 1},
+                fresh_plan=True,
+            )  # fmt: skip
+            found = int(counted[0][0] or 0)
+        return min(found, at_most), found <= at_most
+
+    return Page(
+        customers=rows[:first],
+        total=total,
+        has_next_page=len(rows) > first,
+        capped_total=capped_total,
+    )

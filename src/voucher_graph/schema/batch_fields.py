@@ -19,6 +19,7 @@ from .access import access_loader
 from .context import Context
 from .enums import EventStatus
 from .executor import BatchedField, Registry
+from .query import DEFAULT_COUNT_AT_MOST, capped
 from .types import (
     BalancePurchasingPower,
     Content,
@@ -183,6 +184,11 @@ async def _total_counts(_ctx: Context, connections: Sequence[Any], _: Args) -> l
     return [await connection.count() for connection in connections]
 
 
+async def _capped_counts(_ctx: Context, connections: Sequence[Any], args: Args) -> list[Any]:
+    at_most = args.get("at_most", DEFAULT_COUNT_AT_MOST)
+    return [await capped(connection, at_most) for connection in connections]
+
+
 def _b(resolve: Any) -> BatchedField:
     return BatchedField(resolve=resolve)
 
@@ -191,6 +197,7 @@ REGISTRY = Registry(
     fields={
         ("Query", "customer"): BatchedField(resolve=_customer, lookahead=True),
         ("CustomerConnection", "totalCount"): _b(_total_counts),
+        ("CustomerConnection", "totalCountAtMost"): _b(_capped_counts),
         ("Customer", "customerNumber"): _b(_customer_numbers),
         ("Customer", "purchasingPowers"): _b(_regular_pps),
         ("Customer", "balancePurchasingPowers"): _b(_balance_pps),

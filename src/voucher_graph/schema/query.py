@@ -37,16 +37,46 @@ class CustomerEdge:
     node: Customer
 
 
+MAX_COUNT_AT_MOST = 1_000_000
+DEFAULT_COUNT_AT_MOST = 10_000
+
+
+@strawberry.type(
+    description="A total counted no further than a bound: `count` is the total when "
+    "`isExact`, else the bound (there are more)."
+)
+class CappedCount:
+    count: int
+    is_exact: bool
+
+
 @strawberry.type
 class CustomerConnection:
     edges: list[CustomerEdge]
     page_info: PageInfo
     # Counted only when selected (data/search.py): most pages never ask.
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    capped_count: strawberry.Private[Callable[[int], Awaitable[tuple[int, bool]]]]
 
     @strawberry.field
     async def total_count(self) -> int:
         return await self.count()
+
+    @strawberry.field(
+        description="The total counted no further than `atMost` customers (1..1000000): "
+        "its cost is that of `atMost` customers however many match, where `totalCount` "
+        "counts them all (a UI can show \"10000+\")."
+    )
+    async def total_count_at_most(self, at_most: int = DEFAULT_COUNT_AT_MOST) -> CappedCount:
+        return await capped(self, at_most)
+
+
+async def capped(connection: CustomerConnection, at_most: int) -> CappedCount:
+    """CustomerConnection.totalCountAtMost (its batched resolver calls this too)."""
+    if not 1 <= at_most <= MAX_COUNT_AT_MOST:
+        raise BadInput(f"atMost must be between 1 and {MAX_COUNT_AT_MOST}")
+    count, exact = await connection.capped_count(at_most)
+    return CappedCount(count=count, is_exact=exact)
 
 
 @strawberry.type
@@ -128,6 +158,7 @@ class Query:
                 start_cursor=edges[0].cursor if edges else None,
             ),
             count=page.total,
+            capped_count=page.capped_total,
         )
 
     @strawberry.field(description="null when absent, deleted or not visible.")
