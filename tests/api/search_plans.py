@@ -78,10 +78,12 @@ async def search_plans(
     next_page: bool = False,
     settings: Sequence[str] = (),
     analyze: bool = False,
+    capped: int | None = None,
 ) -> list[Plan]:
     """The plan of every statement the search runs for `user` (with `next_page`, for
     the page after the first), `settings` (`SET LOCAL ...`) applied first; with
-    `analyze`, as run (EXPLAIN ANALYZE without timing)."""
+    `analyze`, as run (EXPLAIN ANALYZE without timing); with `capped`, the total is
+    totalCountAtMost's."""
     captured: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
@@ -106,7 +108,10 @@ async def search_plans(
                 session, scopes.customers, scopes.purchasing_powers, search, first=first,
                 after=after,
             )  # fmt: skip
-            await page.total()  # as when totalCount is selected
+            if capped is None:
+                await page.total()  # as when totalCount is selected
+            else:
+                await page.capped_total(capped)  # totalCountAtMost(atMost: capped)
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", capture)
         return [

@@ -103,6 +103,23 @@ async def test_a_page_walks_the_name_index_and_the_total_reads_an_index(
         assert relations(total.init_plans) <= {"purchasing_powers"}, total
 
 
+@pytest.mark.parametrize("words", [(), ("kor",)])
+async def test_a_capped_total_is_the_first_pages_walk_stopped_at_the_bound(
+    engine: AsyncEngine, viewers: dict[str, str], words: tuple[str, ...]
+) -> None:
+    # totalCountAtMost for the provider (whose exact total counts every visible key):
+    # the first page's own statement, limited to the bound + 1 (data/search.py), so it
+    # reads what that many customers cost however many match.
+    search = CustomerSearch(name_words=words)
+    page, capped = await search_plans(
+        engine, OSO, viewers["RECORDER"], search, first=5, capped=20
+    )
+    assert capped.nodes[0]["Node Type"] == "Aggregate", capped
+    assert "Limit" in capped.types(), capped
+    assert capped.indexes() == page.indexes(), (capped, page)
+    assert not capped.seq_scans() & (BIG_TABLES - {"customers"}), capped
+
+
 def relations(nodes: list[dict[str, Any]]) -> set[str]:
     return {n["Relation Name"] for n in nodes if "Relation Name" in n}
 
