@@ -22,7 +22,9 @@ QUERY = """query($name: String, $voucherNumber: String, $first: Int, $after: Str
 }"""
 
 USERS = ["u1", "u2", "u10", "u11"]  # the example world's RECORDER, REPORTER, ADMIN, STAFF
-SEARCHES: list[dict[str, Any]] = [{}, {"name": "a"}, {"name": "ko"}, {"voucherNumber": "VAN-2025-00001"}]
+SEARCHES: list[dict[str, Any]] = [
+    {}, {"name": "a"}, {"name": "ko"}, {"voucherNumber": "VAN-2025-00001"},
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("user", USERS)
