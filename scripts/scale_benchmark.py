@@ -161,8 +161,8 @@ def page_sql(
 
     The total counts the visible keys alone (index-only), name-matching ones with a
     name search (checked per key before the DISTINCT); the customers table is not read.
-    With `capped`, the total is the count of the first page's first `capped` + 1 rows
-    (as totalCountAtMost counts).
+    With `capped` (totalCountAtMost), the same count stopped after `capped` + 1 keys;
+    the service sets' sum (rules B and C without a name) is exact and as cheap.
     """
 
     def rows(keyset: str, limit: int) -> str:
@@ -183,10 +183,12 @@ def page_sql(
               FROM customers c WHERE {keyset} AND {VISIBLE[role]}
              ORDER BY {ORDER} LIMIT {limit}"""
 
-    if capped is not None:
-        total = f"SELECT count(*) FROM ({rows('TRUE', capped + 1)}) k"
-    elif name:
-        total = f"SELECT count(*) FROM ({KEYS[role]} AND {name_word(KEY_COLUMN[role])}) k"
+    if name:
+        keys = f"{KEYS[role]} AND {name_word(KEY_COLUMN[role])}"
+        limit = f" LIMIT {capped + 1}" if capped is not None else ""
+        total = f"SELECT count(*) FROM ({keys}{limit}) k"
+    elif capped is not None and role == "RECORDER":
+        total = f"SELECT count(*) FROM ({KEYS[role]} LIMIT {capped + 1}) k"
     else:
         total = TOTAL[role]
     page = rows(KEYSET if after else "TRUE", PAGE + 1)

@@ -87,8 +87,10 @@ async def test_search_pages_are_planned_afresh_and_the_rest_may_reuse_a_plan(
     # No page statement was kept and run again (each was prepared for one run) ...
     assert not [p for p in prepared if p.statement in pages and p.custom_plans > 1]
     # ... the total (no name words) is one statement reused, as the loaders' are ...
-    [total_statement] = [p for p in prepared if p.statement in totals]
-    assert total_statement.custom_plans + total_statement.generic_plans == 8
+    # (The pooled connection may also hold the same text prepared by an earlier test
+    # for another scope object: asyncpg keys its cache by text and row class.)
+    runs_of_total = [p.custom_plans + p.generic_plans for p in prepared if p.statement in totals]
+    assert 8 in runs_of_total, runs_of_total
     # ... while the viewer's is one statement reused by every request, which after
     # five custom plans PostgreSQL plans generically.
     [viewer_statement] = [p for p in prepared if p.statement.startswith("SELECT users.id")]
@@ -131,12 +133,33 @@ async def test_a_customer_by_id_reuses_a_generic_plan(engine: AsyncEngine) -> No
             session, loaders.scopes.customers, loaders.scopes.purchasing_powers,
             CustomerSearch(), first=8, after=None,
         )  # fmt: skip
+        before = _plans_by_name(await session.rows(PREPARED_BY_NAME))
         for row in page.customers:
             fresh = Loaders(session, loaders.scopes)  # no cache between lookups
             assert await fresh.customer.load(row.id) is not None
             assert await fresh.customer_with_events(EventsKey(row.id, None, None)) is not None
-        prepared = await session.rows(PREPARED)
-    statements = [p for p in prepared if re.search(r"customers\.id = \$\d", p.statement)]
-    assert len(statements) == 2  # the customer alone, and with its events
-    for statement in statements:
-        assert statement.custom_plans == 5 and statement.generic_plans == 3, statement
+        after = await session.rows(PREPARED_BY_NAME)
+    # The customer alone, and with its events: 8 runs each here, of which PostgreSQL
+    # planned at most five afresh (the pooled connection may have run them before).
+    runs = {
+        p.name: (p.custom_plans, p.generic_plans) for p in after
+        if re.search(r"customers\.id = \$\d", p.statement)
+        and p.statement.startswith(("SELECT customers.id, customers.first_name", "SELECT c.id"))
+    }  # fmt: skip
+    made = {
+        name: (custom - before.get(name, (0, 0))[0], generic - before.get(name, (0, 0))[1])
+        for name, (custom, generic) in runs.items()
+    }
+    ours = [plans for plans in made.values() if sum(plans) == 8]
+    assert len(ours) == 2, made
+    assert all(custom <= 5 and generic >= 3 for custom, generic in ours), made
+
+
+PREPARED_BY_NAME = select(
+    column("name", String), column("statement", String),
+    column("generic_plans", Integer), column("custom_plans", Integer),
+).select_from(table("pg_prepared_statements"))  # fmt: skip
+
+
+def _plans_by_name(rows: list[Any]) -> dict[str, tuple[int, int]]:
+    return {row.name: (row.custom_plans, row.generic_plans) for row in rows}

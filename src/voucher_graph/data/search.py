@@ -6,7 +6,7 @@ import base64
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -174,9 +174,28 @@ def _one_per_customer(keys: Any) -> bool:
     ) and (not isinstance(where, BooleanClauseList) or where.operator is operators.and_)
 
 
-def _total_statement(
-    visible_customers: Select[Any], matching: Select[Any], shape: _Shape
-) -> tuple[Select[Any], bool]:
+@dataclass(frozen=True)
+class _Totals:
+    """How a search's matching visible customers are counted."""
+
+    exact: Select[Any]
+    # The same count stopped after `count_limit` rows (totalCountAtMost); None when
+    # `exact` is the service sets' sum, a few dozen rows however many customers.
+    capped: Select[Any] | None
+
+
+_COUNT_LIMIT: BindParameter[Any] = bindparam("count_limit")
+
+
+def _counted(rows: Select[Any]) -> _Totals:
+    """count(*) over `rows`, exactly and stopped at `count_limit` rows."""
+    return _Totals(
+        exact=select(func.count()).select_from(rows.subquery()),
+        capped=select(func.count()).select_from(rows.limit(_COUNT_LIMIT).subquery()),
+    )
+
+
+def _totals(visible_customers: Select[Any], matching: Select[Any], shape: _Shape) -> _Totals:
     """The count of the matching visible customers, from the visible keys where it can.
 
     Every key is a customer (foreign keys), so the keys alone answer a count without
@@ -184,8 +203,9 @@ def _total_statement(
     that only the matching keys are hashed). At 1M customers, counting a big
     provider's "kor" through the customers table read all of it (a hash join of a
     sequential scan); over the keys it is a third of the time. ssn and voucherNumber
-    match one customer: their first page tells the total, no count is run.
-    Also whether the count is the service sets' sum (a few dozen rows at any size).
+    match one customer: their first page tells the total, no count is run. The capped
+    count is the same statement with a limit: a provider's index-only range stops
+    after that many keys (a DISTINCT still reads all of its keys first).
     """
     keys = _visible_keys(visible_customers)
     one_row_criteria = shape.ssn or shape.voucher_number
@@ -197,16 +217,15 @@ def _total_statement(
     if by_sets is not None:
         # Rules B and C: the sum over the viewer's service sets (data/service_sets.py),
         # a few dozen rows however many customers they hold.
-        return by_sets, True
+        return _Totals(exact=by_sets, capped=None)
     if isinstance(keys, Select) and not one_row_criteria:
         unique = _one_per_customer(keys)
         keys = keys.where(*_name_words(shape, keys.selected_columns[0]))
-        counted = (keys if unique else keys.distinct()).subquery()
-        return select(func.count()).select_from(counted), False
+        return _counted(keys if unique else keys.distinct())
     if keys is not None and not (one_row_criteria or shape.words):
         key = keys.subquery().c[0]
-        return select(func.count()).select_from(select(key).distinct().subquery()), False
-    return matching.with_only_columns(func.count(), maintain_column_froms=True), False
+        return _counted(select(key).distinct())
+    return _counted(matching.with_only_columns(m.Customer.id))
 
 
 def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any] | None:
@@ -299,12 +318,7 @@ class _Statements:
             .order_by(*order.clauses)
             .limit(_LIMIT)
         )
-        # Rules B and C count a few dozen service-set rows whatever the size: exact.
-        self.total, self.total_is_flat = _total_statement(visible_customers, matching, shape)
-        # The first page's statement counts a capped total: it finds the first
-        # `page_limit` matching customers in name order, so it stops there (a page of
-        # 10,001 costs what it costs, however many customers match).
-        self.capped = select(func.count()).select_from(self.page.subquery())
+        self.totals = _totals(visible_customers, matching, shape)
 
 
 _STATEMENTS: OrderedDict[tuple[Select[Any], Select[Any], _Shape], _Statements] = OrderedDict()
@@ -383,20 +397,18 @@ async def search_customers(
         if after is None and len(rows) <= first:
             return len(rows)
         counted = await read_rows(
-            session, statements.total, values, fresh_plan=bool(search.name_words)
+            session, statements.totals.exact, values, fresh_plan=bool(search.name_words)
         )
         return int(counted[0][0] or 0)
 
     async def capped_total(at_most: int) -> tuple[int, bool]:
         if after is None and len(rows) <= first:
             found = len(rows)  # the first page is the whole answer
-        elif statements.total_is_flat:
-            found = await total()
+        elif statements.totals.capped is None:
+            found = await total()  # the service sets' sum: exact, and as cheap
         else:
-            # The first page's statement (no cursor) as a count of at most at_most + 1.
-            first_page = _statements(visible_customers, visible_pps, replace(shape, after=False))
             counted = await read_rows(
-                session, first_page.capped, {**values, "page_limit": at_most + 1},
+                session, statements.totals.capped, {**values, "count_limit": at_most + 1},
                 fresh_plan=True,
             )  # fmt: skip
             found = int(counted[0][0] or 0)
