@@ -43,6 +43,13 @@ async def test_sessions_use_no_jit_and_the_default_plan_cache(engine: AsyncEngin
     assert (plan_cache, jit) == ("auto", "off")
 
 
+async def viewer_scopes(session: Any, user: str) -> Any:
+    """`user`'s authorized statements (policies/gate.py), as a request makes them."""
+    viewer = await load_viewer(session, user, today=TODAY, window_start=window_start(TODAY))
+    assert viewer is not None
+    return Gate(create_oso(), viewer).scopes
+
+
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """(SQL, whether planned afresh) of every statement run through raw_rows.fetch."""
@@ -65,11 +72,7 @@ async def test_search_pages_are_planned_afresh_and_the_rest_may_reuse_a_plan(
     await load_world(engine, demo_world(TODAY, customers=60))
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
-        viewer = await load_viewer(
-            session, "o1-admin", today=TODAY, window_start=window_start(TODAY)
-        )
-        assert viewer is not None
-        scopes = Gate(create_oso(), viewer).scopes
+        scopes = await viewer_scopes(session, "o1-admin")
         runs.clear()
         for _ in range(8):  # past the five custom plans after which one may go generic
             page = await search_customers(
@@ -102,11 +105,7 @@ async def test_a_total_over_name_words_is_planned_afresh(
 ) -> None:
     await load_world(engine, demo_world(TODAY, customers=60))
     async with session_factory(engine)() as session:
-        viewer = await load_viewer(
-            session, "o1-admin", today=TODAY, window_start=window_start(TODAY)
-        )
-        assert viewer is not None
-        scopes = Gate(create_oso(), viewer).scopes
+        scopes = await viewer_scopes(session, "o1-admin")
         runs.clear()
         page = await search_customers(
             session, scopes.customers, scopes.purchasing_powers,
@@ -124,11 +123,7 @@ async def test_a_customer_by_id_reuses_a_generic_plan(engine: AsyncEngine) -> No
     await load_world(engine, demo_world(TODAY, customers=60))
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
-        viewer = await load_viewer(
-            session, "p1-recorder", today=TODAY, window_start=window_start(TODAY)
-        )
-        assert viewer is not None
-        loaders = Loaders(session, Gate(create_oso(), viewer).scopes)
+        loaders = Loaders(session, await viewer_scopes(session, "p1-recorder"))
         page = await search_customers(
             session, loaders.scopes.customers, loaders.scopes.purchasing_powers,
             CustomerSearch(), first=8, after=None,

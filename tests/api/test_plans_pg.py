@@ -3,7 +3,7 @@ grow with unrelated providers' data. Plans, never times (EXPLAIN without ANALYZE
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -182,19 +182,18 @@ async def test_a_providers_total_is_an_index_only_range(engine: AsyncEngine, wor
     assert total.indexes() == {"ix_provider_customers_facts"}
 
 
-async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, world: None) -> None:
-    # A provider's user reads the vouchers the provider works on (a reservation or a
-    # live event on it): one index probe per voucher of the page's customers, never a
-    # hash of all the provider's events (migration 0005).
+async def loader_plan(
+    engine: AsyncEngine, user: str, load: Callable[[Loaders, list[str]], Awaitable[Any]]
+) -> tuple[Plan, Any]:
+    """The plan of the one statement `load` runs for the customers of `user`'s first
+    page (20), and what it loaded."""
     captured: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
         captured.append((statement, params))
 
     async with session_factory(engine)() as session:
-        viewer = await load_viewer(
-            session, "p1-recorder", today=TODAY, window_start=window_start(TODAY)
-        )
+        viewer = await load_viewer(session, user, today=TODAY, window_start=window_start(TODAY))
         assert viewer is not None
         scopes = Gate(OSO, viewer).scopes
         page = await search_customers(
@@ -204,11 +203,20 @@ async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, w
         loaders = Loaders(session, scopes)
         event.listen(engine.sync_engine, "before_cursor_execute", capture)
         try:
-            await loaders.purchasing_powers.load_many([row.id for row in page.customers])
+            loaded = await load(loaders, [row.id for row in page.customers])
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", capture)
         [(statement, params)] = captured
-        plan = await explain(session, statement, params)
+        return await explain(session, statement, params), loaded
+
+
+async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, world: None) -> None:
+    # A provider's user reads the vouchers the provider works on (a reservation or a
+    # live event on it): one index probe per voucher of the page's customers, never a
+    # hash of all the provider's events (migration 0005).
+    plan, _ = await loader_plan(
+        engine, "p1-recorder", lambda loaders, ids: loaders.purchasing_powers.load_many(ids)
+    )
     assert "ix_events_pp_provider_live" in plan.indexes(), plan
     assert not big_seq_scans(plan), plan
 
@@ -233,29 +241,9 @@ async def test_a_providers_customer_numbers_never_search_the_id_array_per_row(
     # `probe`), never tested row by row against the array: a reused generic plan
     # searches `= ANY($1)` linearly, 500 ids for each of the provider's numbers
     # (4.7 ms for a page of 500 against 0.5 ms probed, on a 2,000-customer world).
-    captured: list[tuple[str, Any]] = []
-
-    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
-        captured.append((statement, params))
-
-    async with session_factory(engine)() as session:
-        viewer = await load_viewer(
-            session, "p1-recorder", today=TODAY, window_start=window_start(TODAY)
-        )
-        assert viewer is not None
-        scopes = Gate(OSO, viewer).scopes
-        page = await search_customers(
-            session, scopes.customers, scopes.purchasing_powers, CustomerSearch(), first=20,
-            after=None,
-        )  # fmt: skip
-        loaders = Loaders(session, scopes)
-        event.listen(engine.sync_engine, "before_cursor_execute", capture)
-        try:
-            numbers = await loaders.customer_number.load_many([row.id for row in page.customers])
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", capture)
-        [(statement, params)] = captured
-        plan = await explain(session, statement, params)
+    plan, numbers = await loader_plan(
+        engine, "p1-recorder", lambda loaders, ids: loaders.customer_number.load_many(ids)
+    )
     assert any(numbers), "the test needs customers with numbers"
     assert "customer_numbers" in plan.relations(), plan
     searched = [node for node in plan.nodes if "ANY" in node.get("Filter", "")]
