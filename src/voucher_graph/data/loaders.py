@@ -291,20 +291,13 @@ class Loaders:
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
     def release(self) -> None:
-        """Drop everything read (the request was answered; schema/context.py says why)."""
-        for loader in (
-            self.customer, self.purchasing_powers, self.reservations, self.events,
-            self.customer_number, self.pp_contents, self.pp, self.service, self.content,
-            self.settlement_dates,
-        ):  # fmt: skip
-            loader.clear_all()
-        for cache in (
-            self._levels, self._tables, self._pp_rows, self._pp_content_rows,
-            self._pp_event_rows,
-        ):  # fmt: skip
-            cache.clear()
-        self._known_customers.clear()
-        self._customers_with_pps.clear()
+        """Drop everything read (the request was answered; schema/context.py says why):
+        every loader's cache and every cache of this object, whichever they are."""
+        for held in vars(self).values():
+            if isinstance(held, DataLoader):
+                held.clear_all()
+            elif isinstance(held, dict | set):
+                held.clear()
         self._pp_load = self._all_settlement_dates = None
 
     async def level(self, loader: DataLoader, keys: Sequence[Any]) -> list[Any]:  # type: ignore[type-arg]

@@ -402,10 +402,9 @@ async def search_customers(
         return int(counted[0][0] or 0)
 
     async def capped_total(at_most: int) -> tuple[int, bool]:
-        if after is None and len(rows) <= first:
-            found = len(rows)  # the first page is the whole answer
-        elif statements.totals.capped is None:
-            found = await total()  # the service sets' sum: exact, and as cheap
+        if statements.totals.capped is None or (after is None and len(rows) <= first):
+            # The service sets' sum (exact, and as cheap), or the whole answer's length.
+            found = await total()
         else:
             counted = await read_rows(
                 session, statements.totals.capped, {**values, "count_limit": at_most + 1},
