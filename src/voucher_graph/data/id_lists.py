@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, ColumnElement, String, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Boolean, ColumnElement, Select, String, any_, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -61,3 +61,40 @@ def _any_array(element: InIds, compiler: Any, **kw: Any) -> str:
         each = select(func.unnest(ids)).scalar_subquery()
         return compiler.process(element.column.in_(each), **kw)  # type: ignore[no-any-return]
     return compiler.process(element.column == any_(ids), **kw)  # type: ignore[no-any-return]
+
+
+class InFewSelected(ColumnElement[bool]):
+    """`column` is one of the ids `ids` selects, a few (see `in_few_selected`)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], ids: Select[Any]) -> None:
+        self.column = column
+        self.ids = ids
+
+
+def in_few_selected(column: Any, ids: Select[Any]) -> InFewSelected:
+    """`column IN (ids)` for a subquery that selects a few ids, probed one by one on
+    PostgreSQL as `column = ANY(ARRAY(ids))`: the ids are computed first and each is
+    an index probe. As `IN (subquery)` the planner costs a probe dearer than a scan of
+    a small table, so a page's 16 vouchers' contents were a hash join over all 3,200
+    content rows (0.6 ms against 0.1 ms)."""
+    clause = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    return InFewSelected(clause, ids)
+
+
+@compiles(InFewSelected)
+def _in_subquery(element: InFewSelected, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.ids), **kw)  # type: ignore[no-any-return]
+
+
+@compiles(InFewSelected, "postgresql")
+def _any_of_array(element: InFewSelected, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    ids = compiler.process(element.ids.scalar_subquery(), **kw)  # "(SELECT ...)"
+    return f"{column} = ANY(ARRAY{ids})"

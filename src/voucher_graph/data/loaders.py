@@ -16,13 +16,24 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import BindParameter, Select, bindparam, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
 from . import reference
 from .engine import read_rows
-from .id_lists import in_ids
+from .id_lists import in_few_selected, in_ids
 from .reference import with_generation
 
 K = TypeVar("K", bound=Hashable)
@@ -172,45 +183,74 @@ def prepared(scopes: Scopes) -> Prepared:
 
 
 # The internal statements: a voucher's rows, whoever may see them (never returned to a
-# client as such), by purchasing power ids and by customer ids.
-_WANTED = or_(
-    in_ids(m.PurchasingPower.id, "pp_ids"), in_ids(m.PurchasingPower.customer_id, "customer_ids")
-)
-# A voucher joined to its contents, in one statement: each row is the voucher's row and,
-# where content_id is not null, one of its content rows too (their column names are
-# disjoint), so neither needs a second statement or an object of its own.
-PPS_WITH_CONTENTS: Select[Any] = (
-    select(
-        *m.PurchasingPower.__table__.columns,
-        *m.PurchasingPowerContent.__table__.columns,
+# client as such): the vouchers, their contents and their non-deleted events, by
+# purchasing power ids and by customer ids, in ONE statement (a round trip fewer per
+# page), of which `_fetch_pps` picks the form with only the lists it has.
+#
+# Each row is one of three parts, in this order: a voucher, one of its contents, or one
+# of its events' facts (only the columns the domain's amounts read, schema/
+# derived_events.py `facts`: a page of 100 customers reads a few thousand of them). The
+# parts share the columns of equal names (a voucher's and an event's `id`, a content's
+# and an event's `purchasing_power_id` and `content_id`), so each row is read by its
+# own table's names; the other columns are null.
+VOUCHER, CONTENT, EVENT = 0, 1, 2  # the `part` column
+_VOUCHER_COLUMNS = [c for c in m.PurchasingPower.__table__.columns if c.name != "id"]
+_CONTENT_COLUMNS = [
+    c for c in m.PurchasingPowerContent.__table__.columns
+    if c.name not in ("purchasing_power_id", "content_id")
+]  # fmt: skip
+_EVENT_COLUMNS = [m.Event.service_date, m.Event.units, m.Event.unit_price, m.Event.status,
+                  m.Event.deleted]  # fmt: skip
+
+
+def _nulls(*columns: Any) -> list[Any]:
+    # A typed NULL: the union's column keeps its type (ExactDecimal's text -> Decimal).
+    return [cast(null(), c.type).label(c.name) for c in columns]
+
+
+def _part(number: int) -> Any:
+    return literal_column(str(number), Integer).label("part")
+
+
+def _wanted(pp_id: Any, customer_id: Any, by_pp_ids: bool, by_customers: bool) -> Any:
+    """Only the lists the load has: `= ANY('{}')` in an OR made PostgreSQL plan every
+    run afresh, as a custom plan with an empty list looked cheaper."""
+    return or_(
+        *([in_ids(pp_id, "pp_ids")] if by_pp_ids else []),
+        *([in_ids(customer_id, "customer_ids")] if by_customers else []),
     )
-    .outerjoin(m.PurchasingPowerContent)
-    .where(_WANTED)
-    .order_by(m.PurchasingPowerContent.content_id)
-)
-# An event carries its voucher's customer (written from the voucher, never chosen), so
-# the events of those vouchers are found on the events' own indexes, without a join
-# that at 100,000 customers made PostgreSQL scan every purchasing power.
-# Only the columns the domain's amounts read (schema/derived_events.py `facts`), plus the
-# voucher they group by: these rows are never shown, and a page of 100 customers reads
-# a few thousand of them (half the columns, a third less to decode).
-_FACT_COLUMNS: list[Any] = [
-    m.Event.id,
-    m.Event.purchasing_power_id,
-    m.Event.content_id,
-    m.Event.service_date,
-    m.Event.units,
-    m.Event.unit_price,
-    m.Event.status,
-    m.Event.deleted,
-]
-PP_EVENTS: Select[Any] = select(*_FACT_COLUMNS).where(
-    or_(
-        in_ids(m.Event.purchasing_power_id, "pp_ids"),
-        in_ids(m.Event.customer_id, "customer_ids"),
-    ),
-    m.EVENT_NOT_DELETED,
-)
+
+
+def _vouchers_with_events(by_pp_ids: bool, by_customers: bool) -> Select[Any]:
+    pp, content, event = m.PurchasingPower, m.PurchasingPowerContent, m.Event
+    wanted = _wanted(pp.id, pp.customer_id, by_pp_ids, by_customers)
+    vouchers = select(
+        _part(VOUCHER), pp.id, *_nulls(content.purchasing_power_id, content.content_id),
+        *_VOUCHER_COLUMNS, *_nulls(*_CONTENT_COLUMNS, *_EVENT_COLUMNS),
+    ).where(wanted)  # fmt: skip
+    contents = select(
+        _part(CONTENT), *_nulls(pp.id), content.purchasing_power_id, content.content_id,
+        *_nulls(*_VOUCHER_COLUMNS), *_CONTENT_COLUMNS, *_nulls(*_EVENT_COLUMNS),
+    ).where(in_few_selected(content.purchasing_power_id, select(pp.id).where(wanted)))  # fmt: skip
+    # An event carries its voucher's customer (written from the voucher, never chosen),
+    # so the events of those vouchers are found on the events' own indexes, without a
+    # join that at 100,000 customers made PostgreSQL scan every purchasing power.
+    events = select(
+        _part(EVENT), event.id, event.purchasing_power_id, event.content_id,
+        *_nulls(*_VOUCHER_COLUMNS, *_CONTENT_COLUMNS), *_EVENT_COLUMNS,
+    ).where(
+        _wanted(event.purchasing_power_id, event.customer_id, by_pp_ids, by_customers),
+        m.EVENT_NOT_DELETED,
+    )  # fmt: skip
+    rows = union_all(vouchers, contents, events).subquery("voucher_rows")
+    # Vouchers first; a voucher's contents in content order, as its `contents` list.
+    return select(*rows.c).order_by(rows.c.part, rows.c.content_id)
+
+
+# By (pp_ids given?, customer_ids given?).
+VOUCHERS_WITH_EVENTS: dict[tuple[bool, bool], Select[Any]] = {
+    lists: _vouchers_with_events(*lists) for lists in ((True, False), (False, True), (True, True))
+}
 TABLES: dict[type[Any], Select[Any]] = {
     model: with_generation(_columns(model, select(model))) for model in (m.Service, m.Content)
 }
@@ -283,10 +323,13 @@ class Loaders:
         self._level_locks: dict[int, asyncio.Lock] = {}
         self._tables: dict[type[Any], asyncio.Future[dict[str, Any]]] = {}
         self._known_customers: set[str] = set()
+        # The customer of each voucher met in this request's authorized rows (see
+        # `_fetch_pps`): a voucher's customer is written from the voucher, never chosen.
+        self._voucher_customer: dict[str, str] = {}
         self._customers_with_pps: set[str] = set()
         self._pp_rows: dict[str, m.PurchasingPower | None] = {}
         self._pp_content_rows: dict[str, list[m.PurchasingPowerContent]] = {}
-        self._pp_event_rows: dict[str, list[Any]] = {}  # PP_EVENTS rows
+        self._pp_event_rows: dict[str, list[Any]] = {}  # VOUCHERS_WITH_EVENTS event rows
         self._pp_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
@@ -338,6 +381,7 @@ class Loaders:
 
     async def _purchasing_powers(self, customer_ids: list[str]) -> list[list[m.PurchasingPower]]:
         rows = await self._rows(self.statements.purchasing_powers, ids=customer_ids)
+        self._voucher_customer.update((row.id, row.customer_id) for row in rows)
         return _group(rows, lambda r: r.customer_id, customer_ids)
 
     async def _reservations(self, keys: list[ReservationsKey]) -> list[list[m.Reservation]]:
@@ -368,6 +412,7 @@ class Loaders:
                 ids=sorted({k.customer_id for k in group}),
                 **{name: day for name, day in dates.items() if day is not None},
             )
+            self._voucher_customer.update((e.purchasing_power_id, e.customer_id) for e in rows)
             # Ordered by service date, then id by code point (Python str order), the same
             # on every database whatever its collation.
             rows.sort(key=lambda e: (e.service_date, e.id))
@@ -400,6 +445,7 @@ class Loaders:
         self.customer.prime(customer_id, customer)
         self.remember_customers([customer_id])
         events: list[Any] = [_EVENT_PART(row) for row in rows if row.e_id is not None]
+        self._voucher_customer.update((e.purchasing_power_id, customer_id) for e in events)
         events.sort(key=lambda e: (e.service_date, e.id))  # as _events orders them
         self._levels.setdefault(id(self.events), {})[key] = events
         return customer
@@ -461,30 +507,30 @@ class Loaders:
             await self._pp_load
 
     async def _fetch_pps(self, pp_ids: list[str], customer_ids: set[str]) -> None:
-        wanted = {"pp_ids": sorted(pp_ids), "customer_ids": sorted(customer_ids)}
-        joined = await self._rows(PPS_WITH_CONTENTS, **wanted)
-        events = await self._rows(PP_EVENTS, **wanted)
+        # A voucher of a customer fetched here comes with that customer's: asked for by
+        # id as well, a page's statement carried both lists, which PostgreSQL planned
+        # afresh on every run (0.5 ms; an array parameter is costed at ten elements, so
+        # a custom plan for a page's 7 vouchers always looked cheaper than the generic).
+        by_id = sorted(i for i in pp_ids if self._voucher_customer.get(i) not in customer_ids)
+        wanted = {"pp_ids": by_id, "customer_ids": sorted(customer_ids)}
+        statement = VOUCHERS_WITH_EVENTS[(bool(by_id), bool(customer_ids))]
+        rows = await self._rows(statement, **wanted)
         for i in pp_ids:
             self._pp_rows.setdefault(i, None)
         # A voucher loaded by an earlier fetch (asked for by id, then met again through
-        # its customer) keeps what it has: its rows must not be added twice.
-        earlier: set[str] = set()
+        # its customer) keeps what it has: its rows must not be added twice. Vouchers
+        # come first, so each content and event finds whether its voucher is fresh.
         fresh: set[str] = set()
-        for row in joined:
-            pp_id = row.id
-            if pp_id not in fresh:
-                if pp_id in earlier or self._pp_rows.get(pp_id) is not None:
-                    earlier.add(pp_id)
-                    continue
-                fresh.add(pp_id)
-                self._pp_rows[pp_id] = row
-                self._pp_content_rows[pp_id] = []
-                self._pp_event_rows[pp_id] = []
-            if row.content_id is not None:
-                self._pp_content_rows[pp_id].append(row)
-        for event in events:
-            if event.purchasing_power_id in fresh:
-                self._pp_event_rows[event.purchasing_power_id].append(event)
+        for row in rows:
+            if row.part == VOUCHER:
+                if self._pp_rows.get(row.id) is None:
+                    fresh.add(row.id)
+                    self._pp_rows[row.id] = row
+                    self._pp_content_rows[row.id] = []
+                    self._pp_event_rows[row.id] = []
+            elif row.purchasing_power_id in fresh:
+                kept = self._pp_content_rows if row.part == CONTENT else self._pp_event_rows
+                kept[row.purchasing_power_id].append(row)
         self._customers_with_pps.update(customer_ids)
 
     # Services and contents are small reference tables, asked for from several depths
