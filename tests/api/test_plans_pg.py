@@ -183,10 +183,14 @@ async def test_a_providers_total_is_an_index_only_range(engine: AsyncEngine, wor
 
 
 async def loader_plan(
-    engine: AsyncEngine, user: str, load: Callable[[Loaders, list[str]], Awaitable[Any]]
+    engine: AsyncEngine,
+    user: str,
+    load: Callable[[Loaders, list[str]], Awaitable[Any]],
+    *,
+    statements: int = 1,
 ) -> tuple[Plan, Any]:
-    """The plan of the one statement `load` runs for the customers of `user`'s first
-    page (20), and what it loaded."""
+    """The plan of the last of the `statements` statements `load` runs for the
+    customers of `user`'s first page (20), and what it loaded."""
     captured: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
@@ -206,7 +210,8 @@ async def loader_plan(
             loaded = await load(loaders, [row.id for row in page.customers])
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", capture)
-        [(statement, params)] = captured
+        assert len(captured) == statements, captured
+        statement, params = captured[-1]
         return await explain(session, statement, params), loaded
 
 
@@ -218,6 +223,30 @@ async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, w
         engine, "p1-recorder", lambda loaders, ids: loaders.purchasing_powers.load_many(ids)
     )
     assert "ix_events_pp_provider_live" in plan.indexes(), plan
+    assert not big_seq_scans(plan), plan
+
+
+async def vouchers_of_page(loaders: Loaders, customer_ids: list[str]) -> Any:
+    """As a full page loads its vouchers' rows (for statuses and amounts): the
+    customers' authorized purchasing powers, then the rows of those vouchers."""
+    loaders.remember_customers(customer_ids)
+    lists = await loaders.purchasing_powers.load_many(customer_ids)
+    return await loaders.pp_rows(pp.id for pps in lists for pp in pps)
+
+
+@pytest.mark.parametrize("user", ["p1-recorder", "o1-admin"])
+async def test_a_pages_vouchers_contents_and_events_are_probed_by_their_keys(
+    engine: AsyncEngine, world: None, user: str
+) -> None:
+    # One statement (data/loaders.py, VOUCHERS_WITH_EVENTS) by the customers alone,
+    # as the vouchers asked for by id are theirs. The contents are probed by their
+    # vouchers' ids (id_lists.in_few_selected), never a hash join over every content
+    # row of the database (0.6 against 0.1 ms on a 2,000-customer world).
+    plan, vouchers = await loader_plan(engine, user, vouchers_of_page, statements=2)
+    assert any(vouchers.values()), "the test needs vouchers"
+    assert "purchasing_power_contents_pkey" in plan.indexes(), plan
+    assert "purchasing_power_contents" not in plan.seq_scans(), plan
+    assert {"ix_purchasing_powers_customer_id", "ix_events_customer_id"} <= plan.indexes()
     assert not big_seq_scans(plan), plan
 
 
