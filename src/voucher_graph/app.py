@@ -34,6 +34,7 @@ from .data.engine import (
     Engine,
     Session,
     SessionFactory,
+    ShieldedSession,
     count_statements_of,
     create_engine,
     session_factory,
@@ -379,7 +380,7 @@ async def _log_and_commit(session: Session, context: Context) -> None:
     try:
         if context.disclosed:
             await write_access_log(session, context)
-        await session.commit()
+        await _commit(session)
     except DatabaseError:
         if context.operation_type != "query":
             raise
@@ -389,6 +390,13 @@ async def _log_and_commit(session: Session, context: Context) -> None:
         await session.rollback()
         if context.disclosed:
             await write_access_log(session, context)
+        await _commit(session)
+
+
+async def _commit(session: Session) -> None:
+    # A request that only read has committed already: each of its statements, and its
+    # access-log insert, ran on its own (data/raw_rows.py). Nothing is left to send.
+    if not (isinstance(session, ShieldedSession) and session.has_nothing_to_commit()):
         await session.commit()
 
 

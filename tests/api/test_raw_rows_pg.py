@@ -189,3 +189,20 @@ async def test_a_lost_connection_is_sqlalchemys_error_and_the_pool_recovers(
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
         assert (await session.rows(statement))[0].pid != pid
+
+
+async def test_a_session_that_only_read_has_nothing_to_commit(session: ShieldedSession) -> None:
+    # A request that only read skips its commit (app.py): its statements ran each on
+    # its own, so the commit would send nothing. Anything else commits as before.
+    assert not session.has_nothing_to_commit()  # no connection yet: not certain
+    await session.rows(SETTLEMENT_DATES)
+    assert session.has_nothing_to_commit()
+    session.add(m.AccessLogEntry(user_id="u-x", customer_id="c1", fields=[], operation=None,
+                                 at=datetime.now(UTC)))  # fmt: skip
+    assert not session.has_nothing_to_commit()  # a change the ORM holds
+    await session.flush()  # now a transaction is open on the connection
+    session.expunge_all()
+    assert not session.has_nothing_to_commit()
+    await session.rollback()
+    await session.rows(SETTLEMENT_DATES)
+    assert session.has_nothing_to_commit()

@@ -225,7 +225,7 @@ class ShieldedSession(AsyncSession):
                 return cached[1], cached[2]
         connection = await AsyncSession.connection(self)
         adapted = (
-            await raw_rows.adapted_connection(connection)
+            raw_rows.adapted_connection(connection)
             if connection.dialect.driver == "asyncpg"
             else None
         )
@@ -256,6 +256,21 @@ class ShieldedSession(AsyncSession):
             return list((await connection.execute(statement, params)).all())
 
         return await self._shielded(run)  # type: ignore[no-any-return]
+
+    def has_nothing_to_commit(self) -> bool:
+        """Whether a commit would send nothing, so that a request may skip it (about
+        50 µs of SQLAlchemy's transaction bookkeeping, a greenlet hop included): on
+        PostgreSQL, no statement in flight, no transaction open on the connection (a
+        request that only read: its statements and its access-log insert each ran on
+        its own, data/raw_rows.py) and no change held by the ORM. False whenever that is
+        not certain: on SQLite, or a connection not taken through `rows`/`write_many`."""
+        cached = self._connection_cache
+        if cached is None or cached[2] is None or self._in_flight:
+            return False
+        transaction, _connection, adapted = cached
+        if transaction is not self.sync_session.get_transaction():
+            return False
+        return adapted._transaction is None and not (self.new or self.dirty or self.deleted)
 
     @property
     def finished(self) -> bool:

@@ -208,7 +208,7 @@ def _nulls(*columns: Any) -> list[Any]:
     return [cast(null(), c.type).label(c.name) for c in columns]
 
 
-def _part(number: int) -> Any:
+def _part_column(number: int) -> Any:
     return literal_column(str(number), Integer).label("part")
 
 
@@ -225,18 +225,18 @@ def _vouchers_with_events(by_pp_ids: bool, by_customers: bool) -> Select[Any]:
     pp, content, event = m.PurchasingPower, m.PurchasingPowerContent, m.Event
     wanted = _wanted(pp.id, pp.customer_id, by_pp_ids, by_customers)
     vouchers = select(
-        _part(VOUCHER), pp.id, *_nulls(content.purchasing_power_id, content.content_id),
+        _part_column(VOUCHER), pp.id, *_nulls(content.purchasing_power_id, content.content_id),
         *_VOUCHER_COLUMNS, *_nulls(*_CONTENT_COLUMNS, *_EVENT_COLUMNS),
     ).where(wanted)  # fmt: skip
     contents = select(
-        _part(CONTENT), *_nulls(pp.id), content.purchasing_power_id, content.content_id,
+        _part_column(CONTENT), *_nulls(pp.id), content.purchasing_power_id, content.content_id,
         *_nulls(*_VOUCHER_COLUMNS), *_CONTENT_COLUMNS, *_nulls(*_EVENT_COLUMNS),
     ).where(in_few_selected(content.purchasing_power_id, select(pp.id).where(wanted)))  # fmt: skip
     # An event carries its voucher's customer (written from the voucher, never chosen),
     # so the events of those vouchers are found on the events' own indexes, without a
     # join that at 100,000 customers made PostgreSQL scan every purchasing power.
     events = select(
-        _part(EVENT), event.id, event.purchasing_power_id, event.content_id,
+        _part_column(EVENT), event.id, event.purchasing_power_id, event.content_id,
         *_nulls(*_VOUCHER_COLUMNS, *_CONTENT_COLUMNS), *_EVENT_COLUMNS,
     ).where(
         _wanted(event.purchasing_power_id, event.customer_id, by_pp_ids, by_customers),

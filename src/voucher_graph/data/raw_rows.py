@@ -235,11 +235,17 @@ async def execute_many(
     )
 
 
-async def adapted_connection(connection: AsyncConnection) -> Any:
+def adapted_connection(connection: AsyncConnection) -> Any:
     """SQLAlchemy's AsyncAdapt_asyncpg_connection under `connection`: its lock and its
     asyncpg connection are used as its own cursor uses them (private; pinned by
-    pyproject's SQLAlchemy range and by tests/api/test_raw_rows_pg.py)."""
-    return (await connection.get_raw_connection()).dbapi_connection
+    pyproject's SQLAlchemy range and by tests/api/test_raw_rows_pg.py).
+
+    Read off the checked-out connection (`Connection.connection` does no I/O then), not
+    with `await get_raw_connection()`: a greenlet hop fewer per request."""
+    sync = connection.sync_connection
+    if sync is None or sync.closed or sync.invalidated:
+        raise RuntimeError("no checked-out connection to read statements on")
+    return sync.connection.dbapi_connection
 
 
 async def _run(
