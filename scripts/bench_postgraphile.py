@@ -273,7 +273,10 @@ async def prepare(args: argparse.Namespace) -> None:
             if args.visibility == "precomputed":
                 await connection.execute(PRECOMPUTED_SQL.read_text(encoding="utf-8"))
             await connection.execute(pgl_policies(args.pgl_role, args.visibility))
-        await connection.execute("ANALYZE")
+        # Both sides' tables as `voucher-graph load` leaves ours (data/writer.py
+        # refresh_statistics): statistics, and the visibility map that index-only scans
+        # need (without it a count visits every heap row until autovacuum comes by).
+        await connection.execute("VACUUM ANALYZE")
         # PostgreSQL's JIT compiles PostGraphile's one large statement per request for
         # about a second at every call; it is switched off (the usual PostGraphile advice)
         # for the whole database, so for both servers alike, unless --jit on.

@@ -78,13 +78,7 @@ def create_engine(
         # off only for long analytical scans. Plans: PostgreSQL's default (a reused
         # statement may get a generic plan after five runs), except a search's page,
         # which is planned afresh for its values (data/raw_rows.py `fresh_plan`).
-        # random_page_cost 1.1, not 4: an API reads rows by key from an index that is
-        # in memory (or on SSD), and at 4 the planner hashed all of a provider's 1,800
-        # reservations rather than probe a page's 16 vouchers (0.78 against 0.14 ms)
-        # and scanned every voucher content to join a page's vouchers. The plan tests
-        # (tests/api/test_plans*_pg.py) hold, and at 1M customers the scale benchmark's
-        # API ÷ SQL ratios stayed as they were.
-        kwargs["connect_args"] = {"server_settings": {"jit": "off", "random_page_cost": "1.1"}}
+        kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(target, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
