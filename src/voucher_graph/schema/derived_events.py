@@ -8,9 +8,9 @@ event's amounts, a copay statement and a balance never disagree within a respons
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..data import models as m
 from ..domain.amounts import (
@@ -27,14 +27,9 @@ from .context import Context
 
 def facts(event: m.Event) -> EventFacts:
     return EventFacts(
-        id=event.id,
-        content_id=event.content_id,
-        service_date=event.service_date,
-        units=event.units,
-        unit_price=event.unit_price,
-        status=event.status,
-        deleted=event.deleted,
-    )
+        event.id, event.content_id, event.service_date, event.units, event.unit_price,
+        event.status, event.deleted,
+    )  # fmt: skip
 
 
 async def facts_of_pp(ctx: Context, pp_id: str) -> list[EventFacts]:
@@ -91,9 +86,9 @@ async def event_status(ctx: Context, event: m.Event) -> str:
     return reported_status(event.status, await event_settlement_date(ctx, event), ctx.today)
 
 
-@dataclass(frozen=True)
-class DerivedEvent:
-    """Everything an Event field derives, computed once for a list of events."""
+class DerivedEvent(NamedTuple):
+    """Everything an Event field derives, computed once for a list of events (a named
+    tuple: one per event shown, built three times faster than a frozen dataclass)."""
 
     status: str
     settlement_date: date | None
@@ -150,15 +145,15 @@ async def derive_events(
         )  # fmt: skip
         derived.append(
             DerivedEvent(
-                status=reported_status(status, day, today),
-                settlement_date=day,
-                amounts=(
+                reported_status(status, day, today),  # status
+                day,  # settlement_date
+                (  # amounts
                     _amounts_of_loaded(ctx, vouchers[event.purchasing_power_id])[event.id]
                     if amounts
                     else None
                 ),
-                editable=may_change("edit", event) and is_editable(status, day, today),
-                deletable=may_change("delete", event) and is_deletable(status, day, today),
+                may_change("edit", event) and is_editable(status, day, today),  # editable
+                may_change("delete", event) and is_deletable(status, day, today),  # deletable
             )
         )
     return derived
