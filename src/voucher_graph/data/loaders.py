@@ -12,6 +12,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -311,16 +312,6 @@ class Loaders:
         # of that generation are used instead of reading the tables (data/reference.py).
         self.reference_generation = reference_generation
         self.statements = prepared(scopes)
-        self.customer = _loader(self._customers)
-        self.purchasing_powers = _loader(self._purchasing_powers)
-        self.reservations = _loader(self._reservations)
-        self.events = _loader(self._events)
-        self.customer_number = _loader(self._customer_numbers)
-        self.pp_contents = _loader(self._pp_contents)
-        self.pp = _loader(self._pp_by_id)
-        self.service = _loader(self._services)
-        self.content = _loader(self._contents)
-        self.settlement_dates = _loader(self._settlement_dates)
         self._levels: dict[int, dict[Any, Any]] = {}
         self._level_locks: dict[int, asyncio.Lock] = {}
         self._tables: dict[type[Any], asyncio.Future[dict[str, Any]]] = {}
@@ -334,6 +325,47 @@ class Loaders:
         self._pp_event_rows: dict[str, list[Any]] = {}  # VOUCHERS_WITH_EVENTS event rows
         self._pp_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
+
+    # The loaders, each made when first used: a small query uses two of the ten.
+    @cached_property
+    def customer(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._customers)
+
+    @cached_property
+    def purchasing_powers(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._purchasing_powers)
+
+    @cached_property
+    def reservations(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._reservations)
+
+    @cached_property
+    def events(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._events)
+
+    @cached_property
+    def customer_number(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._customer_numbers)
+
+    @cached_property
+    def pp_contents(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._pp_contents)
+
+    @cached_property
+    def pp(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._pp_by_id)
+
+    @cached_property
+    def service(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._services)
+
+    @cached_property
+    def content(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._contents)
+
+    @cached_property
+    def settlement_dates(self) -> DataLoader:  # type: ignore[type-arg]
+        return _loader(self._settlement_dates)
 
     def release(self) -> None:
         """Drop everything read (the request was answered; schema/context.py says why):
