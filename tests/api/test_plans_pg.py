@@ -238,7 +238,7 @@ async def vouchers_of_page(loaders: Loaders, customer_ids: list[str]) -> Any:
 async def test_a_pages_vouchers_contents_and_events_are_probed_by_their_keys(
     engine: AsyncEngine, world: None, user: str
 ) -> None:
-    # One statement (data/loaders.py, VOUCHERS_WITH_EVENTS) by the customers alone,
+    # One statement (data/loaders.py, PP_ROWS) by the customers alone,
     # as the vouchers asked for by id are theirs. The contents are probed by their
     # vouchers' ids (id_lists.in_few_selected), never a hash join over every content
     # row of the database (0.6 against 0.1 ms on a 2,000-customer world).

@@ -18,11 +18,11 @@ from voucher_graph.data import models as m
 from voucher_graph.data import raw_rows
 from voucher_graph.data.engine import ShieldedSession, StatementCounter, session_factory
 from voucher_graph.data.loaders import (
-    CONTENT,
-    EVENT,
+    CONTENT_ROW,
+    EVENT_ROW,
+    PP_ROW,
+    PP_ROWS,
     SETTLEMENT_DATES,
-    VOUCHER,
-    VOUCHERS_WITH_EVENTS,
 )
 from voucher_graph.world.demo import demo_world
 
@@ -46,7 +46,7 @@ async def customer_ids(session: ShieldedSession) -> list[str]:
 async def test_rows_equal_sqlalchemys_in_values_types_and_names(
     session: ShieldedSession,
 ) -> None:
-    statement = VOUCHERS_WITH_EVENTS[(False, True)]  # vouchers, contents and events
+    statement = PP_ROWS[(False, True)]  # vouchers, contents and events
     params = {"customer_ids": await customer_ids(session)}
     assert raw_rows.compiled(statement, session.bind.dialect) is not None
 
@@ -57,7 +57,7 @@ async def test_rows_equal_sqlalchemys_in_values_types_and_names(
     fast = in_order(await session.rows(statement, params))
     plain = in_order((await session.execute(statement, params)).all())
     assert len(fast) == len(plain) > 0
-    assert {r.part for r in fast} == {VOUCHER, CONTENT, EVENT}
+    assert {r.part for r in fast} == {PP_ROW, CONTENT_ROW, EVENT_ROW}
     names = list(plain[0]._mapping)
     for mine, theirs in zip(fast, plain, strict=True):
         assert mine._mapping == dict(theirs._mapping)
@@ -65,7 +65,7 @@ async def test_rows_equal_sqlalchemys_in_values_types_and_names(
             assert getattr(mine, name) == getattr(theirs, name)
             assert type(getattr(mine, name)) is type(getattr(theirs, name))
     assert any(isinstance(getattr(fast[0], n), Decimal) for n in names)
-    assert isinstance(fast[-1].units, Decimal) and fast[-1].part == EVENT
+    assert isinstance(fast[-1].units, Decimal) and fast[-1].part == EVENT_ROW
 
 
 async def test_bound_values_of_the_statement_itself_are_sent(session: ShieldedSession) -> None:
@@ -152,7 +152,7 @@ async def test_listeners_see_every_statement(
     counter.keep = True
     try:
         await session.rows(SETTLEMENT_DATES)
-        await session.rows(VOUCHERS_WITH_EVENTS[(False, True)], {"customer_ids": ["c1"]})
+        await session.rows(PP_ROWS[(False, True)], {"customer_ids": ["c1"]})
     finally:
         counter.keep = False
     assert counter.count == 2

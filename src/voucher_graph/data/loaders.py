@@ -194,9 +194,9 @@ def prepared(scopes: Scopes) -> Prepared:
 # parts share the columns of equal names (a voucher's and an event's `id`, a content's
 # and an event's `purchasing_power_id` and `content_id`), so each row is read by its
 # own table's names; the other columns are null.
-VOUCHER, CONTENT, EVENT = 0, 1, 2  # the `part` column
+PP_ROW, CONTENT_ROW, EVENT_ROW = 0, 1, 2  # the `part` column
 _CONTENT_ID = attrgetter("content_id")
-_VOUCHER_COLUMNS = [c for c in m.PurchasingPower.__table__.columns if c.name != "id"]
+_PP_COLUMNS = [c for c in m.PurchasingPower.__table__.columns if c.name != "id"]
 _CONTENT_COLUMNS = [
     c for c in m.PurchasingPowerContent.__table__.columns
     if c.name not in ("purchasing_power_id", "content_id")
@@ -223,23 +223,23 @@ def _wanted(pp_id: Any, customer_id: Any, by_pp_ids: bool, by_customers: bool) -
     )
 
 
-def _vouchers_with_events(by_pp_ids: bool, by_customers: bool) -> Select[Any]:
+def _pp_rows_statement(by_pp_ids: bool, by_customers: bool) -> Select[Any]:
     pp, content, event = m.PurchasingPower, m.PurchasingPowerContent, m.Event
     wanted = _wanted(pp.id, pp.customer_id, by_pp_ids, by_customers)
     vouchers = select(
-        _part_column(VOUCHER), pp.id, *_nulls(content.purchasing_power_id, content.content_id),
-        *_VOUCHER_COLUMNS, *_nulls(*_CONTENT_COLUMNS, *_EVENT_COLUMNS),
+        _part_column(PP_ROW), pp.id, *_nulls(content.purchasing_power_id, content.content_id),
+        *_PP_COLUMNS, *_nulls(*_CONTENT_COLUMNS, *_EVENT_COLUMNS),
     ).where(wanted)  # fmt: skip
     contents = select(
-        _part_column(CONTENT), *_nulls(pp.id), content.purchasing_power_id, content.content_id,
-        *_nulls(*_VOUCHER_COLUMNS), *_CONTENT_COLUMNS, *_nulls(*_EVENT_COLUMNS),
+        _part_column(CONTENT_ROW), *_nulls(pp.id), content.purchasing_power_id, content.content_id,
+        *_nulls(*_PP_COLUMNS), *_CONTENT_COLUMNS, *_nulls(*_EVENT_COLUMNS),
     ).where(in_few_selected(content.purchasing_power_id, select(pp.id).where(wanted)))  # fmt: skip
     # An event carries its voucher's customer (written from the voucher, never chosen),
     # so the events of those vouchers are found on the events' own indexes, without a
     # join that at 100,000 customers made PostgreSQL scan every purchasing power.
     events = select(
-        _part_column(EVENT), event.id, event.purchasing_power_id, event.content_id,
-        *_nulls(*_VOUCHER_COLUMNS, *_CONTENT_COLUMNS), *_EVENT_COLUMNS,
+        _part_column(EVENT_ROW), event.id, event.purchasing_power_id, event.content_id,
+        *_nulls(*_PP_COLUMNS, *_CONTENT_COLUMNS), *_EVENT_COLUMNS,
     ).where(
         _wanted(event.purchasing_power_id, event.customer_id, by_pp_ids, by_customers),
         m.EVENT_NOT_DELETED,
@@ -251,8 +251,8 @@ def _vouchers_with_events(by_pp_ids: bool, by_customers: bool) -> Select[Any]:
 
 
 # By (pp_ids given?, customer_ids given?).
-VOUCHERS_WITH_EVENTS: dict[tuple[bool, bool], Select[Any]] = {
-    lists: _vouchers_with_events(*lists) for lists in ((True, False), (False, True), (True, True))
+PP_ROWS: dict[tuple[bool, bool], Select[Any]] = {
+    lists: _pp_rows_statement(*lists) for lists in ((True, False), (False, True), (True, True))
 }
 TABLES: dict[type[Any], Select[Any]] = {
     model: with_generation(_columns(model, select(model))) for model in (m.Service, m.Content)
@@ -318,11 +318,11 @@ class Loaders:
         self._known_customers: set[str] = set()
         # The customer of each voucher met in this request's authorized rows (see
         # `_fetch_pps`): a voucher's customer is written from the voucher, never chosen.
-        self._voucher_customer: dict[str, str] = {}
+        self._pp_customer: dict[str, str] = {}
         self._customers_with_pps: set[str] = set()
         self._pp_rows: dict[str, m.PurchasingPower | None] = {}
         self._pp_content_rows: dict[str, list[m.PurchasingPowerContent]] = {}
-        self._pp_event_rows: dict[str, list[Any]] = {}  # VOUCHERS_WITH_EVENTS event rows
+        self._pp_event_rows: dict[str, list[Any]] = {}  # PP_ROWS event rows
         self._pp_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
@@ -415,7 +415,7 @@ class Loaders:
 
     async def _purchasing_powers(self, customer_ids: list[str]) -> list[list[m.PurchasingPower]]:
         rows = await self._rows(self.statements.purchasing_powers, ids=customer_ids)
-        self._voucher_customer.update((row.id, row.customer_id) for row in rows)
+        self._pp_customer.update((row.id, row.customer_id) for row in rows)
         return _group(rows, lambda r: r.customer_id, customer_ids)
 
     async def _reservations(self, keys: list[ReservationsKey]) -> list[list[m.Reservation]]:
@@ -446,7 +446,7 @@ class Loaders:
                 ids=sorted({k.customer_id for k in group}),
                 **{name: day for name, day in dates.items() if day is not None},
             )
-            self._voucher_customer.update((e.purchasing_power_id, e.customer_id) for e in rows)
+            self._pp_customer.update((e.purchasing_power_id, e.customer_id) for e in rows)
             # Ordered by service date, then id by code point (Python str order), the same
             # on every database whatever its collation.
             rows.sort(key=lambda e: (e.service_date, e.id))
@@ -479,7 +479,7 @@ class Loaders:
         self.customer.prime(customer_id, customer)
         self.remember_customers([customer_id])
         events: list[Any] = [_EVENT_PART(row) for row in rows if row.e_id is not None]
-        self._voucher_customer.update((e.purchasing_power_id, customer_id) for e in events)
+        self._pp_customer.update((e.purchasing_power_id, customer_id) for e in events)
         events.sort(key=lambda e: (e.service_date, e.id))  # as _events orders them
         self._levels.setdefault(id(self.events), {})[key] = events
         return customer
@@ -545,9 +545,9 @@ class Loaders:
         # id as well, a page's statement carried both lists, which PostgreSQL planned
         # afresh on every run (0.5 ms; an array parameter is costed at ten elements, so
         # a custom plan for a page's 7 vouchers always looked cheaper than the generic).
-        by_id = sorted(i for i in pp_ids if self._voucher_customer.get(i) not in customer_ids)
+        by_id = sorted(i for i in pp_ids if self._pp_customer.get(i) not in customer_ids)
         wanted = {"pp_ids": by_id, "customer_ids": sorted(customer_ids)}
-        statement = VOUCHERS_WITH_EVENTS[(bool(by_id), bool(customer_ids))]
+        statement = PP_ROWS[(bool(by_id), bool(customer_ids))]
         rows = await self._rows(statement, **wanted)
         for i in pp_ids:
             self._pp_rows.setdefault(i, None)
@@ -556,14 +556,14 @@ class Loaders:
         # vouchers first, then each content and event of a fresh one.
         fresh: set[str] = set()
         for row in rows:
-            if row.part == VOUCHER and self._pp_rows.get(row.id) is None:
+            if row.part == PP_ROW and self._pp_rows.get(row.id) is None:
                 fresh.add(row.id)
                 self._pp_rows[row.id] = row
                 self._pp_content_rows[row.id] = []
                 self._pp_event_rows[row.id] = []
         for row in rows:
-            if row.part != VOUCHER and row.purchasing_power_id in fresh:
-                kept = self._pp_content_rows if row.part == CONTENT else self._pp_event_rows
+            if row.part != PP_ROW and row.purchasing_power_id in fresh:
+                kept = self._pp_content_rows if row.part == CONTENT_ROW else self._pp_event_rows
                 kept[row.purchasing_power_id].append(row)
         for pp_id in fresh:
             # A voucher's `contents` in content id order by code point (Python's str
