@@ -12,7 +12,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -300,6 +299,24 @@ def _group_by_args(keys: Sequence[K], args: Callable[[K], A]) -> dict[A, list[K]
     return groups
 
 
+class _LoaderOf:
+    """A DataLoader over the batch method named `batch`, made on first use and then kept
+    on the instance (a non-data descriptor: the instance's attribute shadows it)."""
+
+    def __init__(self, batch: str) -> None:
+        self.batch = batch
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> DataLoader:  # type: ignore[type-arg]
+        if instance is None:
+            return self  # type: ignore[return-value]
+        loader = instance.__dict__[self.name] = _loader(getattr(instance, self.batch))
+        return loader
+
+
 class Loaders:
     """All loaders of one request. Build a new one per request: caches are per viewer."""
 
@@ -326,46 +343,17 @@ class Loaders:
         self._pp_load: asyncio.Future[None] | None = None
         self._all_settlement_dates: asyncio.Future[dict[str, list[date]]] | None = None
 
-    # The loaders, each made when first used: a small query uses two of the ten.
-    @cached_property
-    def customer(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._customers)
-
-    @cached_property
-    def purchasing_powers(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._purchasing_powers)
-
-    @cached_property
-    def reservations(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._reservations)
-
-    @cached_property
-    def events(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._events)
-
-    @cached_property
-    def customer_number(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._customer_numbers)
-
-    @cached_property
-    def pp_contents(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._pp_contents)
-
-    @cached_property
-    def pp(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._pp_by_id)
-
-    @cached_property
-    def service(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._services)
-
-    @cached_property
-    def content(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._contents)
-
-    @cached_property
-    def settlement_dates(self) -> DataLoader:  # type: ignore[type-arg]
-        return _loader(self._settlement_dates)
+    # The loaders, each made when first used (a small query uses two of the ten).
+    customer = _LoaderOf("_customers")
+    purchasing_powers = _LoaderOf("_purchasing_powers")
+    reservations = _LoaderOf("_reservations")
+    events = _LoaderOf("_events")
+    customer_number = _LoaderOf("_customer_numbers")
+    pp_contents = _LoaderOf("_pp_contents")
+    pp = _LoaderOf("_pp_by_id")
+    service = _LoaderOf("_services")
+    content = _LoaderOf("_contents")
+    settlement_dates = _LoaderOf("_settlement_dates")
 
     def release(self) -> None:
         """Drop everything read (the request was answered; schema/context.py says why):
