@@ -42,6 +42,9 @@ class Gate:
         self._decisions: dict[tuple[object, ...], Any] = {}
         self._event_reads: dict[str, tuple[str, ...]] = {}
         self._event_rights: dict[tuple[object, ...], bool] = {}
+        # action -> the identity fields allowed whatever the customer (the field rule
+        # reads none of its columns).
+        self._fields_for_any: dict[str, frozenset[str]] = {}
 
     def query(self, action: str, model: type[m.Base]) -> Select[Any]:
         """The rows of `model` the viewer may `action`, as a statement (data filtering)."""
@@ -68,9 +71,17 @@ class Gate:
         on the real row, once per distinct value of those columns; with no row to
         decide on, the question fails rather than guess.
         """
+        for_any = self._fields_for_any.get(action)
+        if for_any is not None:
+            # Kept per request: the policy's own cache is keyed by the actor, whose hash
+            # walks its grants, and a page asks for every identity field of every row.
+            return for_any
         reads = self.policy.field_rule_reads(self.actor, action, m.Customer)
         if not reads:
-            return self.policy.readable_fields(self.actor, action, m.Customer)
+            fields = self._fields_for_any[action] = self.policy.readable_fields(
+                self.actor, action, m.Customer
+            )
+            return fields
         if customer is None:
             raise PolicyError(f"the {action} field rule reads {reads} of the customer")
         key = ("fields", action, tuple(getattr(customer, f) for f in reads))
