@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import ExecutionResult
 from opentelemetry.sdk.trace import TracerProvider
 from oso import Oso
 from starlette.applications import Starlette
@@ -22,13 +23,9 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, process_result
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from .auth import BearerBackend
 from .data import access_log, reads
@@ -63,8 +60,6 @@ from .web.public_url import public_base
 from .web.trusted_documents import TrustedDocuments
 
 logger = logging.getLogger("voucher_graph.http")
-# What a POST may run, as Strawberry's view allows it.
-_POST_OPERATIONS = OperationType.from_http("POST")
 request_logger = logging.getLogger(REQUEST_LOGGER)
 
 
@@ -179,6 +174,20 @@ class RequestLog:
         )
 
 
+def _replay(body: bytes) -> Receive:
+    """A receive channel that hands Strawberry the body already read."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 def _check_payload(body: bytes) -> tuple[dict[str, Any] | None, str]:
     """The decoded GraphQL request, or None and why it is refused (a 400)."""
     try:
@@ -193,8 +202,6 @@ def _check_payload(body: bytes) -> tuple[dict[str, Any] | None, str]:
         return None, "`variables` must be an object"
     if not isinstance(payload.get("operationName") or "", str):
         return None, "`operationName` must be a string"
-    if not isinstance(payload.get("extensions") or {}, dict):
-        return None, "`extensions` must be an object"
     return payload, ""
 
 
@@ -291,7 +298,7 @@ class GraphQLEndpoint(GraphQL):
         payload, problem = _check_payload(body)
         if payload is None:
             return _error(400, "BAD_USER_INPUT", problem)
-        return await self._serve(request, payload, log)
+        return await self._serve(Request(request.scope, _replay(body)), payload, log)
 
     async def _serve(self, request: Request, payload: dict[str, Any], log: RequestLog) -> Response:
         services = self.services
@@ -320,21 +327,16 @@ class GraphQLEndpoint(GraphQL):
             request.state.vg_context = context
             request.state.vg_log = log
             try:
-                return await self._answer(request, payload, context, session, log)
+                return await self._answer(request, context, session, log)
             finally:
                 context.release()
 
     async def _answer(
-        self,
-        request: Request,
-        payload: dict[str, Any],
-        context: Context,
-        session: Session,
-        log: RequestLog,
+        self, request: Request, context: Context, session: Session, log: RequestLog
     ) -> Response:
         """Run the operation, then write its access log: no response before that."""
         try:
-            response = await self._execute(request, payload, context)
+            response: Response = await self.run(request, context=context)  # type: ignore[call-overload]
         except HTTPException as exc:
             return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
         finally:
@@ -348,32 +350,7 @@ class GraphQLEndpoint(GraphQL):
             return _internal(log.request_id)
         return response
 
-    async def _execute(
-        self, request: Request, payload: dict[str, Any], context: Context
-    ) -> Response:
-        """The one operation of a POSTed JSON body (`_check_payload` checked it), run
-        as Strawberry's view runs it, on the body parsed once: the view's own path
-        parsed it again and went through its streaming, batch and multipart branches,
-        none of which this service offers (about a twentieth of a small query's CPU)."""
-        try:
-            result = await self.schema.execute(
-                payload["query"],
-                variable_values=payload.get("variables"),
-                context_value=context,
-                operation_name=payload.get("operationName"),
-                allowed_operation_types=_POST_OPERATIONS,
-                operation_extensions=payload.get("extensions"),
-            )
-        except CannotGetOperationTypeError as exc:
-            raise HTTPException(400, exc.as_http_error_reason()) from exc
-        except InvalidOperationTypeError as exc:
-            raise HTTPException(400, exc.as_http_error_reason("POST")) from exc
-        except MissingQueryError as exc:
-            raise HTTPException(400, "No GraphQL query found in the request") from exc
-        data = await self.process_result(request, result)
-        return Response(self.encode_json(data), media_type="application/json")
-
-    async def process_result(
+    async def process_result(  # type: ignore[override]
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id = ""
