@@ -29,6 +29,7 @@ BODIES = [
     ("application/json", b'{"query": ""}', 400),
     ("application/json", b'{"query": "{ me { id } }", "variables": [1]}', 400),
     ("application/json", b'{"query": "{ me { id } }", "operationName": 5}', 400),
+    ("application/json", b'{"query": "{ me { id } }", "extensions": "x"}', 400),
     ("application/json", b"", 400),
     ("text/plain", b'{"query": "{ me { id } }"}', 415),
     ("application/x-www-form-urlencoded", b"query=%7B+me+%7B+id+%7D+%7D", 415),
