@@ -247,6 +247,8 @@ async def test_a_pages_vouchers_contents_and_events_are_probed_by_their_keys(
     assert "purchasing_power_contents_pkey" in plan.indexes(), plan
     assert "purchasing_power_contents" not in plan.seq_scans(), plan
     assert {"ix_purchasing_powers_customer_id", "ix_events_customer_id"} <= plan.indexes()
+    # By the customers alone: the page's vouchers were not asked for by id as well.
+    assert "purchasing_powers_pkey" not in plan.indexes(), plan
     assert not big_seq_scans(plan), plan
 
 
