@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Integer, Numeric, bindparam, func, insert, literal, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, is_postgres, load_world
 
@@ -206,3 +206,34 @@ async def test_a_session_that_only_read_has_nothing_to_commit(session: ShieldedS
     await session.rollback()
     await session.rows(SETTLEMENT_DATES)
     assert session.has_nothing_to_commit()
+
+
+async def test_a_write_whose_connection_was_lost_still_commits_and_fails(
+    engine: AsyncEngine,
+) -> None:
+    # The connection dies inside a write's transaction: the driver forgets the
+    # transaction, yet the request must not skip its commit as if it had only read.
+    # The commit runs and fails, so the request answers an error, never a lost write.
+    statement = select(func.pg_backend_pid(type_=Integer).label("pid"))
+    async with session_factory(engine)() as session:
+        assert isinstance(session, ShieldedSession)
+        pid = (await session.rows(statement))[0].pid
+        await session.execute(
+            insert(m.AccessLogEntry).values(
+                user_id="u-lost", customer_id="c1", fields=[], at=datetime.now(UTC)
+            )
+        )
+        async with engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError):
+            await session.rows(statement)
+        assert not session.has_nothing_to_commit()
+        with pytest.raises(SQLAlchemyError):
+            await session.commit()
+        await session.rollback()
+    async with engine.connect() as other:
+        count = await other.scalar(
+            select(func.count()).select_from(m.AccessLogEntry)
+            .where(m.AccessLogEntry.user_id == "u-lost")
+        )  # fmt: skip
+    assert count == 0

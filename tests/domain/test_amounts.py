@@ -1,5 +1,7 @@
 """Tests of price, voucher share and copay on both kinds of purchasing power."""
 
+import copy
+import pickle
 from datetime import date
 from decimal import Decimal
 
@@ -193,3 +195,20 @@ def test_totals_sum_each_column() -> None:
     rows = [amounts("67.50", "48.00", "19.50"), amounts("1.01", "1.01", "0.00")]
     assert totals(rows) == Totals(D("68.51"), D("49.01"), D("19.50"))
     assert totals([]) == Totals(D("0.00"), D("0.00"), D("0.00"))
+
+
+def test_event_facts_derive_counting_when_copied_or_changed() -> None:
+    # The facts are an immutable value: copies, pickles and changed copies keep the
+    # seven stored facts and derive `counting` from them afresh.
+    recorded = event("e7", status="RECORDED")
+    for same in (
+        copy.copy(recorded),
+        copy.deepcopy(recorded),
+        pickle.loads(pickle.dumps(recorded)),
+    ):
+        assert same == recorded and same.counting
+    deleted = recorded._replace(deleted=True)
+    assert deleted.deleted and not deleted.counting
+    assert deleted._replace(deleted=False) == recorded
+    with pytest.raises(TypeError):
+        recorded._replace(counting=False)  # derived, never given

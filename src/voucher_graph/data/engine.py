@@ -261,8 +261,13 @@ class ShieldedSession(AsyncSession):
         cached = self._connection_cache
         if cached is None or cached[2] is None or self._in_flight:
             return False
-        transaction, _connection, adapted = cached
-        if transaction is not self.sync_session.get_transaction():
+        transaction, connection, adapted = cached
+        current = self.sync_session.get_transaction()
+        if current is None or transaction is not current or not current.is_active:
+            return False
+        if connection.invalidated or connection.closed:
+            # A connection lost mid-transaction forgets its transaction: the commit must
+            # run and fail (PendingRollbackError), never be skipped as if nothing was sent.
             return False
         return adapted._transaction is None and not (self.new or self.dirty or self.deleted)
 

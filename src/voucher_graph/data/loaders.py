@@ -537,7 +537,11 @@ class Loaders:
         wanted = {"pp_ids": by_id, "customer_ids": sorted(customer_ids)}
         statement = PP_ROWS[(bool(by_id), bool(customer_ids))]
         rows = await self._rows(statement, **wanted)
-        for i in pp_ids:
+        # Only the ids asked for by id are settled here (None: no such voucher). One left
+        # to its customer's rows that did not come with them (an event whose customer is
+        # not its voucher's, which every writer rules out) stays missing, and
+        # `_load_pps` asks for it by id next time round.
+        for i in by_id:
             self._pp_rows.setdefault(i, None)
         # A voucher loaded by an earlier fetch (asked for by id, then met again through
         # its customer) keeps what it has: its rows must not be added twice. So the

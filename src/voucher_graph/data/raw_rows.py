@@ -38,7 +38,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Boolean, Date, DateTime, Executable, Integer, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .types import ExactDecimal, parse_stored
@@ -244,7 +244,8 @@ def adapted_connection(connection: AsyncConnection) -> Any:
     with `await get_raw_connection()`: a greenlet hop fewer per request."""
     sync = connection.sync_connection
     if sync is None or sync.closed or sync.invalidated:
-        raise RuntimeError("no checked-out connection to read statements on")
+        # As SQLAlchemy's own path refuses it: a database error, which a query retries.
+        raise PendingRollbackError("the connection was lost; roll back before reading again")
     return sync.connection.dbapi_connection
 
 

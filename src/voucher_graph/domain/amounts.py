@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from voucher_graph.domain.money import ZERO, price, round_cents
 
@@ -91,6 +91,15 @@ class EventFacts(_Facts):
         return _Facts.__new__(
             cls, id, content_id, service_date, units, unit_price, status, deleted, counting
         )
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        # copy and pickle rebuild from the seven stored facts (`counting` is derived).
+        return tuple(self)[:7]
+
+    def _replace(self, **changes: Any) -> "EventFacts":
+        # A changed fact derives `counting` afresh; `counting` itself cannot be given.
+        stored = dict(zip(self._fields[:7], self[:7], strict=True))
+        return EventFacts(**{**stored, **changes})
 
 
 def _split(event_price: Decimal, voucher_share: Decimal) -> Amounts:
