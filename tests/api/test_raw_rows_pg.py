@@ -176,19 +176,26 @@ async def test_a_lost_connection_is_sqlalchemys_error_and_the_pool_recovers(
     # The server ends the session's backend between two statements (a restart, a
     # failover): the next read fails as SQLAlchemy's own execution would fail, with the
     # connection invalidated, and the next session gets a working connection.
-    statement = select(func.pg_backend_pid(type_=Integer).label("pid"))
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
-        pid = (await session.rows(statement))[0].pid
-        async with engine.connect() as other:
-            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        pid = (await session.rows(BACKEND))[0].pid
+        await end_backend(engine, pid)
         with pytest.raises(DBAPIError) as failure:
-            await session.rows(statement)
+            await session.rows(BACKEND)
         assert failure.value.connection_invalidated
         await session.rollback()
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
-        assert (await session.rows(statement))[0].pid != pid
+        assert (await session.rows(BACKEND))[0].pid != pid
+
+
+BACKEND = select(func.pg_backend_pid(type_=Integer).label("pid"))
+
+
+async def end_backend(engine: AsyncEngine, pid: int) -> None:
+    """End a session's server process from another connection (a restart, a failover)."""
+    async with engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
 
 async def test_a_session_that_only_read_has_nothing_to_commit(session: ShieldedSession) -> None:
@@ -214,19 +221,17 @@ async def test_a_write_whose_connection_was_lost_still_commits_and_fails(
     # The connection dies inside a write's transaction: the driver forgets the
     # transaction, yet the request must not skip its commit as if it had only read.
     # The commit runs and fails, so the request answers an error, never a lost write.
-    statement = select(func.pg_backend_pid(type_=Integer).label("pid"))
     async with session_factory(engine)() as session:
         assert isinstance(session, ShieldedSession)
-        pid = (await session.rows(statement))[0].pid
+        pid = (await session.rows(BACKEND))[0].pid
         await session.execute(
             insert(m.AccessLogEntry).values(
                 user_id="u-lost", customer_id="c1", fields=[], at=datetime.now(UTC)
             )
         )
-        async with engine.connect() as other:
-            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await end_backend(engine, pid)
         with pytest.raises(DBAPIError):
-            await session.rows(statement)
+            await session.rows(BACKEND)
         assert not session.has_nothing_to_commit()
         with pytest.raises(SQLAlchemyError):
             await session.commit()
