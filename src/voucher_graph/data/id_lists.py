@@ -40,11 +40,15 @@ class InIds(ColumnElement[bool]):
         self.probe = probe
 
 
+def _clause(column: Any) -> ColumnElement[Any]:
+    """A mapped attribute's column, or the column itself."""
+    return column.__clause_element__() if hasattr(column, "__clause_element__") else column  # type: ignore[no-any-return]
+
+
 def in_ids(column: Any, name: str, *, probe: bool = False) -> InIds:
     """`column` (a mapped attribute or a column) is one of the ids bound to `name`;
     `probe`: one index probe per id on PostgreSQL (see the module docstring)."""
-    clause = column.__clause_element__() if hasattr(column, "__clause_element__") else column
-    return InIds(clause, name, probe)
+    return InIds(_clause(column), name, probe)
 
 
 @compiles(InIds)
@@ -84,8 +88,7 @@ def in_few_selected(column: Any, ids: Select[Any]) -> InFewSelected:
     an index probe. As `IN (subquery)` the planner costs a probe dearer than a scan of
     a small table, so a page's 16 vouchers' contents were a hash join over all 3,200
     content rows (0.6 ms against 0.1 ms)."""
-    clause = column.__clause_element__() if hasattr(column, "__clause_element__") else column
-    return InFewSelected(clause, ids)
+    return InFewSelected(_clause(column), ids)
 
 
 @compiles(InFewSelected)
