@@ -33,13 +33,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Boolean, Date, DateTime, Executable, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, Executable, Integer, Select, String, literal_column
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from .types import ExactDecimal, parse_stored
 
@@ -86,6 +88,7 @@ class Compiled:
     record_class: type[Row]
     names: tuple[str, ...]  # the result's column names, in order
     checked: bool = False  # whether a result showed them in that order
+    values_inline: bool = False  # its scope's values are in `sql` (with_values_inline)
 
 
 _COMPILED: OrderedDict[int, Compiled | None] = OrderedDict()
@@ -148,10 +151,62 @@ def _compiled(statement: Executable, result: Any, record_class: type[Row]) -> Co
     )
 
 
+_VALUES_INLINE = "voucher_graph_values_inline"
+
+
+def with_values_inline(statement: Select[Any]) -> Select[Any]:
+    """`statement` to be run with the values it carries written into its SQL text.
+
+    The values a statement carries are its scope's: the viewer's provider, organizer,
+    services, window start, bound when the policy built it. The values given per run
+    (a search's words, a cursor, a limit) stay parameters.
+
+    Why: a statement is prepared once per connection, and after five runs PostgreSQL
+    may plan it generically, costed for the average provider, which at 1M customers
+    sorted the biggest provider's whole visible set instead of walking the name index
+    (data/search.py). With its scope in the text, each viewer's page is a statement of
+    its own, planned for that viewer however often it is reused, so it needs no
+    `fresh_plan` and its extra round trip. For statements kept per viewer scope only
+    (data/search.py keeps them so); a value that cannot be written as a literal leaves
+    the statement as it was.
+    """
+    return statement.execution_options(**{_VALUES_INLINE: True})
+
+
+class _NoLiteral(Exception):
+    """A value the dialect cannot write as a literal (the statement keeps its parameters)."""
+
+
+def _literal_values(statement: Executable, dialect: Dialect) -> Executable:
+    """`statement` with each parameter that carries its own value written as a literal
+    (the type's own literal rendering: quoted and escaped strings, dates); parameters
+    given per run stay parameters. Raises _NoLiteral for a value without one."""
+
+    def replace(element: Any, **_: Any) -> Any:
+        if not isinstance(element, BindParameter) or element.required:
+            return None
+        if element.callable is not None or element.expanding or element.value is None:
+            raise _NoLiteral(element.key)
+        render = element.type.literal_processor(dialect)
+        if render is None:
+            raise _NoLiteral(element.key)
+        return literal_column(render(element.value), element.type)
+
+    return cast(Executable, replacement_traverse(cast(Any, statement), {}, replace))
+
+
 def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
     if dialect.driver != "asyncpg":
         return None
-    result = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    result = None
+    if statement.get_execution_options().get(_VALUES_INLINE):
+        try:
+            result = _literal_values(statement, dialect).compile(dialect=dialect)  # type: ignore[attr-defined]
+        except _NoLiteral:
+            result = None  # planned afresh instead (`fetch`'s fresh_plan)
+    inlined = result is not None
+    if result is None:
+        result = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if not (_positional(result) and result._result_columns):
         return None
     columns: dict[str, Any] = {"__slots__": (), "_keys": ()}
@@ -170,7 +225,9 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
         columns[name] = _column(index, convert)
     columns["_keys"] = tuple(column[0] for column in result._result_columns)
     record_class = type(f"Row{len(_COMPILED)}", (Row,), columns)
-    return _compiled(statement, result, record_class)
+    found = _compiled(statement, result, record_class)
+    found.values_inline = inlined
+    return found
 
 
 def _arguments(found: Compiled, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
@@ -202,12 +259,14 @@ async def fetch(
     these values: a search's page, whose best plan depends on how many customers the
     provider or organizer sees (walk the name index for the biggest, sort for the
     smallest; a generic plan made for the average took a big provider's page from
-    59 to 757 ms at 1M customers).
+    59 to 757 ms at 1M customers). A statement with its scope's values in its text
+    (`with_values_inline`) is its viewer's own and needs no fresh plan: PostgreSQL's
+    generic plan for it is costed for that viewer.
     """
     args = _arguments(found, params)
 
     async def run(driver: Any) -> list[Row]:
-        if fresh_plan:
+        if fresh_plan and not found.values_inline:
             statement = await driver.prepare(found.sql, record_class=found.record_class)
             return await statement.fetch(*args)  # type: ignore[no-any-return]
         return await driver.fetch(found.sql, *args, record_class=found.record_class)  # type: ignore[no-any-return]
