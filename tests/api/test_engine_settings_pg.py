@@ -24,7 +24,7 @@ from support import TODAY, is_postgres, load_world
 from voucher_graph.data import raw_rows
 from voucher_graph.data.engine import ShieldedSession, session_factory
 from voucher_graph.data.loaders import EventsKey, Loaders
-from voucher_graph.data.search import CustomerSearch, search_customers
+from voucher_graph.data.search import CustomerSearch, encode_cursor, search_customers
 from voucher_graph.data.viewer import load_viewer
 from voucher_graph.domain.dates import window_start
 from voucher_graph.policies.gate import Gate
@@ -105,6 +105,29 @@ async def test_a_page_is_its_viewers_own_statement_and_the_rest_may_reuse_a_plan
     # five custom plans PostgreSQL plans generically.
     [viewer_statement] = [p for p in prepared if p.statement.startswith("SELECT users.id")]
     assert viewer_statement.custom_plans == 5 and viewer_statement.generic_plans >= 11
+
+
+async def test_a_next_page_binds_only_its_cursor(
+    engine: AsyncEngine, runs: list[tuple[str, bool]]
+) -> None:
+    await load_world(engine, demo_world(TODAY, customers=60))
+    async with session_factory(engine)() as session:
+        scopes = await viewer_scopes(session, "p1-recorder")
+        first = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, CustomerSearch(),
+            first=2, after=None,
+        )  # fmt: skip
+        runs.clear()
+        cursor = encode_cursor(first.customers[-1])
+        following = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, CustomerSearch(),
+            first=2, after=cursor,
+        )  # fmt: skip
+    assert following.customers and following.customers[0].id != first.customers[0].id
+    [page_sql] = [sql for sql, _ in runs if "LIMIT" in sql]
+    assert "= 'p1'" in page_sql and "LIMIT 3" in page_sql
+    assert re.findall(r"\$\d+", page_sql) == ["$1", "$2", "$3"]  # the cursor's keys
+    assert not any(fresh for _, fresh in runs)
 
 
 async def test_scope_values_are_written_as_escaped_literals(engine: AsyncEngine) -> None:
