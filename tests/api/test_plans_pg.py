@@ -218,11 +218,14 @@ async def loader_plan(
 async def test_a_providers_vouchers_are_probed_not_hashed(engine: AsyncEngine, world: None) -> None:
     # A provider's user reads the vouchers the provider works on (a reservation or a
     # live event on it): one index probe per voucher of the page's customers, never a
-    # hash of all the provider's events (migration 0005).
+    # hash of all the provider's events (migration 0005) or of all its reservations
+    # (the EXISTS fenced for a page's few customers: data/loaders.py _probing_exists).
     plan, _ = await loader_plan(
         engine, "p1-recorder", lambda loaders, ids: loaders.purchasing_powers.load_many(ids)
     )
-    assert "ix_events_pp_provider_live" in plan.indexes(), plan
+    assert {"ix_events_pp_provider_live", "ix_reservations_pp_provider"} <= plan.indexes(), plan
+    hashed = [n["Subplan Name"] for n in plan.nodes if "hashed" in n.get("Subplan Name", "")]
+    assert not hashed, plan
     assert not big_seq_scans(plan), plan
 
 
