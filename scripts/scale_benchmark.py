@@ -148,46 +148,41 @@ async def grants_sql(sql: asyncpg.Connection, user_id: str) -> str:
     )
 
 
-def name_word(customer_id: str) -> str:
-    """The customer `customer_id` has a name word starting with $3 (a LIKE pattern)."""
-    return f"""EXISTS (SELECT 1 FROM customer_name_words w WHERE w.customer_id = {customer_id}
-        AND w.word LIKE $3)"""
-
-
 def page_sql(
     role: str, name: bool = False, after: bool = False, capped: int | None = None
 ) -> str:
     """One statement (one round trip): the page (PAGE + 1 rows) and the total.
 
-    The total counts the visible keys alone (index-only), name-matching ones with a
-    name search (checked per key before the DISTINCT); the customers table is not read.
-    With `capped` (totalCountAtMost), the same count stopped after `capped` + 1 keys;
-    the service sets' sum (rules B and C without a name) is exact and as cheap.
+    The total counts the visible keys alone (index-only); the customers table is not
+    read. With `capped` (totalCountAtMost), the same count stopped after `capped` + 1
+    keys; the service sets' sum (rules B and C without a name) is exact and as cheap. A
+    name search counts its visible matches in the pass that finds them for the page.
     """
 
     def rows(keyset: str, limit: int) -> str:
-        if name:
-            # The matching words with their ordering keys (migration 0006), the visible
-            # ones first in name order; customers read by primary key for the page alone.
-            return f"""
-            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
-              FROM (SELECT DISTINCT w.last_name_lower COLLATE "C" AS l,
-                           w.first_name_lower COLLATE "C" AS f,
-                           w.customer_id COLLATE "C" AS i, w.customer_id
-                      FROM customer_name_words w
-                     WHERE w.word LIKE $3 AND {VISIBLE[role].replace("c.id", "w.customer_id")}
-                     ORDER BY l, f, i LIMIT {limit}) m
-              JOIN customers c ON c.id = m.customer_id"""
         return f"""
             SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
               FROM customers c WHERE {keyset} AND {VISIBLE[role]}
              ORDER BY {ORDER} LIMIT {limit}"""
 
     if name:
-        keys = f"{KEYS[role]} AND {name_word(KEY_COLUMN[role])}"
-        limit = f" LIMIT {capped + 1}" if capped is not None else ""
-        total = f"SELECT count(*) FROM ({keys}{limit}) k"
-    elif capped is not None and role == "RECORDER":
+        # Every visible match is found and sorted for the page anyway, so the same pass
+        # counts them (a window count before the limit), as the API does; capped or
+        # not, the count is exact (the comparison caps it).
+        return f"""
+        SELECT m.total, c.id, c.last_name
+          FROM (SELECT d.*, count(*) OVER () AS total
+                  FROM (SELECT DISTINCT w.last_name_lower COLLATE "C" AS l,
+                               w.first_name_lower COLLATE "C" AS f,
+                               w.customer_id COLLATE "C" AS i, w.customer_id
+                          FROM customer_name_words w
+                         WHERE w.word LIKE $3
+                           AND {VISIBLE[role].replace("c.id", "w.customer_id")}) d
+                 ORDER BY l, f, i LIMIT {PAGE + 1}) m
+          JOIN customers c ON c.id = m.customer_id
+         WHERE {USES_WINDOW}
+         ORDER BY m.l, m.f, m.i"""
+    if capped is not None and role == "RECORDER":
         total = f"SELECT count(*) FROM ({KEYS[role]} LIMIT {capped + 1}) k"
     else:
         total = TOTAL[role]

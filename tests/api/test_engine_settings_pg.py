@@ -148,20 +148,32 @@ async def test_scope_values_are_written_as_escaped_literals(engine: AsyncEngine)
         assert [row.word for row in rows] == ["it's'; --"]
 
 
-async def test_a_total_over_name_words_is_planned_afresh(
+async def test_a_name_search_counts_its_total_in_its_page_planned_afresh(
     engine: AsyncEngine, runs: list[tuple[str, bool]]
 ) -> None:
     await load_world(engine, demo_world(TODAY, customers=60))
     async with session_factory(engine)() as session:
         scopes = await viewer_scopes(session, "o1-admin")
+        words = CustomerSearch(name_words=("a",))
         runs.clear()
         page = await search_customers(
-            session, scopes.customers, scopes.purchasing_powers,
-            CustomerSearch(name_words=("a",)), first=1, after=None,
+            session, scopes.customers, scopes.purchasing_powers, words, first=1, after=None
+        )
+        assert page.has_next_page  # so the page alone does not tell the total
+        total = await page.total()
+        assert [fresh for _, fresh in runs] == [True]  # the page, counting all matches
+        # An empty next page carries no total: it is counted by a statement of its own,
+        # over name words, so planned afresh too.
+        everyone = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, words, first=total, after=None
+        )
+        runs.clear()
+        past_the_end = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, words, first=5,
+            after=encode_cursor(everyone.customers[-1]),
         )  # fmt: skip
-        assert page.has_next_page  # so the total is counted by a statement of its own
-        await page.total()
-    assert [fresh for _, fresh in runs] == [True, True]  # the page, then its total
+        assert not past_the_end.customers and await past_the_end.total() == total
+    assert [fresh for _, fresh in runs] == [False, True, True]  # cursor, page, total
 
 
 async def test_a_customer_by_id_reuses_a_generic_plan(engine: AsyncEngine) -> None:

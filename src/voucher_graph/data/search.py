@@ -264,14 +264,26 @@ def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any]
         )
         .distinct()  # a customer may have two words with the prefix
     )
+    # Every visible match is found and sorted for the page anyway, so the same pass
+    # counts them: the total rides on each row (`MATCH_TOTAL`), counted before the
+    # cursor's condition, and a name search needs no count statement of its own (at 1M
+    # customers that statement probed the matching words' visibility a second time).
+    all_matches = matches.subquery("matches")
+    counted = select(*all_matches.c, func.count().over().label(MATCH_TOTAL)).subquery("counted")
+    keys_in_order = (counted.c.order_last, counted.c.order_first, counted.c.order_id)
+    ranked = select(*counted.c)
     if shape.after:
-        matches = matches.where(tuple_(*(o.element for o in order)) > tuple_(*_AFTER))
-    first = matches.order_by(*order).limit(_LIMIT).subquery("page_keys")
+        ranked = ranked.where(tuple_(*keys_in_order) > tuple_(*_AFTER))
+    first = ranked.order_by(*keys_in_order).limit(_LIMIT).subquery("page_keys")
     return (
-        select(*m.Customer.__table__.columns)
+        select(*m.Customer.__table__.columns, first.c[MATCH_TOTAL])
         .join(first, first.c.page_id == m.Customer.id)
         .order_by(first.c.order_last, first.c.order_first, first.c.order_id)
     )
+
+
+# The column of a name search's page rows that holds the count of all its matches.
+MATCH_TOTAL = "match_total"
 
 
 @dataclass(frozen=True)
@@ -312,6 +324,7 @@ class _Statements:
             page = page.where(order > tuple_(*_AFTER))
         # Plain rows of the customer's columns, as the loaders read them (no ORM object).
         by_words = _page_by_words(visible_customers, shape)
+        self.total_in_page = by_words is not None  # its rows carry MATCH_TOTAL
         self.page = (
             by_words
             if by_words is not None
@@ -394,8 +407,10 @@ async def search_customers(
     total is counted only when `Page.total` is awaited (`totalCount` was selected), and
     then by a separate statement only when the page does not already tell it: a first
     page without a next page is the whole answer (so an ssn or voucherNumber lookup is
-    one statement, the same whether its customer is absent or hidden). Statements: 1 or
-    2, plus 1 with `after` (the cursor's customer, checked like any other row).
+    one statement, the same whether its customer is absent or hidden), and a name
+    search's page on PostgreSQL counts all its matches in the same pass
+    (`MATCH_TOTAL`; a next page that is empty still counts separately). Statements: 1
+    or 2, plus 1 with `after` (the cursor's customer, checked like any other row).
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     shape = _Shape(
@@ -434,13 +449,19 @@ async def search_customers(
     async def total() -> int:
         if after is None and len(rows) <= first:
             return len(rows)
+        if statements.total_in_page and rows:
+            return int(getattr(rows[0], MATCH_TOTAL))
         counted = await read_rows(
             session, statements.totals.exact, values, fresh_plan=bool(search.name_words)
         )
         return int(counted[0][0] or 0)
 
     async def capped_total(at_most: int) -> tuple[int, bool]:
-        if statements.totals.capped is None or (after is None and len(rows) <= first):
+        if (
+            statements.totals.capped is None
+            or (after is None and len(rows) <= first)
+            or (statements.total_in_page and rows)
+        ):
             # The service sets' sum (exact, and as cheap), or the whole answer's length.
             found = await total()
         else:

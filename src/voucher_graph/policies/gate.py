@@ -27,7 +27,9 @@ def real_row(model: type[m.Base], row: Any) -> Any:
     """
     if isinstance(row, model):
         return row
-    return model(**dict(row._mapping))
+    # The model's columns only: a statement may select more (a name search's page
+    # carries its total, data/search.py MATCH_TOTAL).
+    return model(**{name: getattr(row, name) for name in model.__table__.columns.keys()})
 
 
 class Gate:
