@@ -54,14 +54,15 @@ async def viewer_scopes(session: Any, user: str) -> Any:
 
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
-    """(SQL, whether planned afresh) of every statement run through raw_rows.fetch."""
+    """(SQL, whether prepared afresh for this run) of every statement run through
+    raw_rows.fetch: asked to be (`fresh_plan`) and not its viewer's own already."""
     recorded: list[tuple[str, bool]] = []
     fetch = raw_rows.fetch
 
     async def recording_fetch(
         connection: Any, adapted: Any, found: Any, params: Any, **kwargs: Any
     ) -> Any:
-        recorded.append((found.sql, kwargs.get("fresh_plan", False)))
+        recorded.append((found.sql, kwargs.get("fresh_plan", False) and not found.values_inline))
         return await fetch(connection, adapted, found, params, **kwargs)
 
     monkeypatch.setattr(raw_rows, "fetch", recording_fetch)
@@ -130,22 +131,59 @@ async def test_a_next_page_binds_only_its_cursor(
     assert not any(fresh for _, fresh in runs)
 
 
-async def test_scope_values_are_written_as_escaped_literals(engine: AsyncEngine) -> None:
-    # A value with a quote in it stays one string literal; an IN list, which has no
-    # single literal here, leaves the statement as it was: expanded by SQLAlchemy.
+async def test_only_plain_scope_values_are_written_into_the_sql(engine: AsyncEngine) -> None:
+    # An id of letters, digits and marks is written as a literal. A quote, a backslash
+    # or a `%` is not (the asyncpg dialect rewrites `%(name)s` inside literals too, and
+    # a backslash means something else without standard_conforming_strings): such a
+    # statement keeps its parameter, is planned afresh, and still finds its row.
     words = table("words", column("word", String))
-    quoted = raw_rows.with_values_inline(select(words.c.word).where(words.c.word == "it's'; --"))
-    listed = raw_rows.with_values_inline(select(words.c.word).where(words.c.word.in_(["a", "b"])))
+    values = ["p-1 o.2", "it's'; --", "x%(cursor)s", "back\\slash' OR 1=1 --"]
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TEMPORARY TABLE words (word text)"))
-        await connection.execute(text("INSERT INTO words VALUES ('it''s''; --'), ('a')"))
-        found = raw_rows.compiled(quoted, connection.dialect)
-        not_inline = raw_rows.compiled(listed, connection.dialect)  # as without the option
-        assert found is not None and not_inline is None
-        assert found.values_inline and "'it''s''; --'" in found.sql and "$" not in found.sql
+        await connection.execute(words.insert(), [{"word": value} for value in values])
         adapted = raw_rows.adapted_connection(connection)
-        rows = await raw_rows.fetch(connection, adapted, found, None)
-        assert [row.word for row in rows] == ["it's'; --"]
+        for value in values:
+            statement = raw_rows.with_values_inline(
+                select(words.c.word).where(words.c.word == value)
+            )
+            found = raw_rows.compiled(statement, connection.dialect)
+            assert found is not None
+            assert found.values_inline == (value == "p-1 o.2"), found.sql
+            assert ("$1" in found.sql) != found.values_inline
+            rows = await raw_rows.fetch(connection, adapted, found, None, fresh_plan=True)
+            assert [row.word for row in rows] == [value]
+        # An IN list has no single literal here: the statement stays as it was, for
+        # SQLAlchemy to expand.
+        listed = raw_rows.with_values_inline(select(words.c.word).where(words.c.word.in_(values)))
+        assert raw_rows.compiled(listed, connection.dialect) is None
+
+
+async def test_pages_are_kept_prepared_outside_asyncpgs_cache(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each viewer's page is a statement of its own: a hundred viewers' pages in
+    # asyncpg's cache (100 statements) would push out the loaders' statements every
+    # request runs. They are kept in a small map of the connection's own instead.
+    await load_world(engine, demo_world(TODAY, customers=60))
+    monkeypatch.setattr(raw_rows, "_KEPT_PER_CONNECTION", 2)
+    async with session_factory(engine)() as session:
+        assert isinstance(session, ShieldedSession)
+        scopes = await viewer_scopes(session, "p1-recorder")
+        for first in range(1, 6):  # five page statements (LIMIT 2 ... LIMIT 6)
+            await search_customers(
+                session, scopes.customers, scopes.purchasing_powers, CustomerSearch(),
+                first=first, after=None,
+            )  # fmt: skip
+        prepared = await session.rows(PREPARED)
+        connection = await session.connection()
+        driver = raw_rows.adapted_connection(connection)._connection
+    pages = [p.statement for p in prepared if "= 'p1'" in p.statement and "LIMIT" in p.statement]
+    kept = [sql for sql, _ in raw_rows._KEPT[driver]]
+    assert [sql[-7:] for sql in kept] == ["LIMIT 5", "LIMIT 6"]
+    # asyncpg closes an evicted statement on the server when it next prepares one: the
+    # latest evicted may still be open, none before it.
+    assert set(kept) <= set(pages) and len(pages) <= len(kept) + 1, pages
+    assert not any(sql in pages for sql in driver._stmt_cache._entries)  # noqa: SLF001
 
 
 async def test_a_name_search_counts_its_total_in_its_page_planned_afresh(

@@ -28,9 +28,12 @@ parameter) is not compiled here and keeps the ordinary path; so does SQLite.
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, cast
@@ -167,8 +170,10 @@ def with_values_inline(statement: Select[Any]) -> Select[Any]:
     (data/search.py). With its scope in the text, each viewer's page is a statement of
     its own, planned for that viewer however often it is reused, so it needs no
     `fresh_plan` and its extra round trip. For statements kept per viewer scope only
-    (data/search.py keeps them so); a value that cannot be written as a literal leaves
-    the statement as it was.
+    (data/search.py keeps them so). Only plain values are written (`_literal`: ids and
+    codes of letters, digits and a few marks, integers, booleans, dates); a statement
+    with any other value keeps its parameters and is planned afresh for every run. Such
+    statements are kept prepared per connection outside asyncpg's cache (`_KEPT`).
     """
     return statement.execution_options(**{_VALUES_INLINE: True})
 
@@ -177,20 +182,40 @@ class _NoLiteral(Exception):
     """A value the dialect cannot write as a literal (the statement keeps its parameters)."""
 
 
+# The only strings written into SQL text: letters, digits and a few marks, as the
+# scopes' ids and codes are. No quote, backslash or `%` (the asyncpg dialect rewrites
+# `%(name)s` into `$n` over the whole text, inside literals too): any other value keeps
+# its parameter, and its statement is planned afresh for every run instead.
+_PLAIN_TEXT = re.compile(r"[\w .:@+-]*")
+
+
+def _literal(value: Any, type_: Any, dialect: Dialect) -> str:
+    """`value` as a SQL literal, or _NoLiteral when it is not a plain one."""
+    if isinstance(value, str):
+        if not _PLAIN_TEXT.fullmatch(value):
+            raise _NoLiteral(value)
+    elif not isinstance(value, bool | int | date):  # datetime is a date too
+        raise _NoLiteral(repr(value))
+    render = type_.literal_processor(dialect)
+    text = render(value) if render is not None else None
+    if not isinstance(text, str) or "%" in text or "\\" in text:
+        raise _NoLiteral(repr(value))
+    if isinstance(value, str) and text != f"'{value}'":
+        raise _NoLiteral(value)
+    return text
+
+
 def _literal_values(statement: Executable, dialect: Dialect) -> Executable:
-    """`statement` with each parameter that carries its own value written as a literal
-    (the type's own literal rendering: quoted and escaped strings, dates); parameters
-    given per run stay parameters. Raises _NoLiteral for a value without one."""
+    """`statement` with each parameter that carries its own plain value (`_literal`)
+    written as a literal; parameters given per run stay parameters. Raises _NoLiteral
+    when a value is not plain."""
 
     def replace(element: Any, **_: Any) -> Any:
         if not isinstance(element, BindParameter) or element.required:
             return None
         if element.callable is not None or element.expanding or element.value is None:
             raise _NoLiteral(element.key)
-        render = element.type.literal_processor(dialect)
-        if render is None:
-            raise _NoLiteral(element.key)
-        return literal_column(render(element.value), element.type)
+        return literal_column(_literal(element.value, element.type, dialect), element.type)
 
     return cast(Executable, replacement_traverse(cast(Any, statement), {}, replace))
 
@@ -266,7 +291,9 @@ async def fetch(
     args = _arguments(found, params)
 
     async def run(driver: Any) -> list[Row]:
-        if fresh_plan and not found.values_inline:
+        if found.values_inline:
+            return await _run_kept(driver, found, args)
+        if fresh_plan:
             statement = await driver.prepare(found.sql, record_class=found.record_class)
             return await statement.fetch(*args)  # type: ignore[no-any-return]
         return await driver.fetch(found.sql, *args, record_class=found.record_class)  # type: ignore[no-any-return]
@@ -279,6 +306,39 @@ async def fetch(
             raise RuntimeError(f"unexpected result columns for {found.sql!r}")
         found.checked = True
     return rows
+
+
+# A statement with its scope in its text (`with_values_inline`) is one viewer's: kept
+# prepared in a small map of the connection's own, not in asyncpg's statement cache,
+# where a hundred viewers' pages would push out the loaders' statements that every
+# request runs (and their generic plans with them).
+_KEPT_PER_CONNECTION = 32
+_KEPT: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, type[Row]], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _run_kept(driver: Any, found: Compiled, args: tuple[Any, ...]) -> list[Row]:
+    kept = _KEPT.get(driver)
+    if kept is None:
+        kept = _KEPT[driver] = OrderedDict()
+    key = (found.sql, found.record_class)
+    statement = kept.get(key)
+    if statement is not None:
+        kept.move_to_end(key)
+        try:
+            return await statement.fetch(*args)  # type: ignore[no-any-return]
+        except asyncpg.InvalidCachedStatementError:
+            # The tables changed under it (`load --replace`): prepared again below, as
+            # asyncpg does for its own cache, unless a transaction is now aborted.
+            del kept[key]
+            if driver.is_in_transaction():
+                raise
+    statement = await driver.prepare(found.sql, record_class=found.record_class)
+    kept[key] = statement
+    while len(kept) > _KEPT_PER_CONNECTION:
+        kept.popitem(last=False)  # asyncpg closes it once it is unreferenced
+    return await statement.fetch(*args)  # type: ignore[no-any-return]
 
 
 async def execute_many(
