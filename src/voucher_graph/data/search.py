@@ -323,34 +323,25 @@ class _Statements:
             # A row comparison: an index range on (last, first, id), not a filter.
             page = page.where(order > tuple_(*_AFTER))
         # Plain rows of the customer's columns, as the loaders read them (no ORM object).
+        unlimited = page.with_only_columns(*m.Customer.__table__.columns).order_by(*order.clauses)
         by_words = _page_by_words(visible_customers, shape)
         self.total_in_page = by_words is not None  # its rows carry MATCH_TOTAL
-        self.page = (
-            by_words
-            if by_words is not None
-            else page.with_only_columns(*m.Customer.__table__.columns)
-            .order_by(*order.clauses)
-            .limit(_LIMIT)
-        )
+        self.page = by_words if by_words is not None else unlimited.limit(_LIMIT)
         self.totals = _totals(visible_customers, matching, shape)
         # Plans. The page's best plan depends on how many customers the viewer sees
         # (walk the name index for the biggest provider, sort a small one's few), so
         # it must not take a generic plan costed for the average viewer. Without name
-        # words it carries the viewer's scope in its text (raw_rows.with_values_inline):
-        # a statement of this viewer's own, reused without a prepare round trip. Name
-        # words change the best plan with the words themselves ("kor" or "a"): such a
-        # page is prepared afresh for every run (raw_rows.fetch `fresh_plan`).
-        self.fresh_plan = bool(shape.words)
+        # words it carries the viewer's scope and its limit in its text (`page_of`,
+        # raw_rows.with_values_inline): a statement of this viewer's own, reused without
+        # a prepare round trip. Name words change the best plan with the words
+        # themselves ("kor" or "a"): such a page (`page`) is prepared afresh for every
+        # run (raw_rows.fetch `fresh_plan`).
+        self._unlimited = None if shape.words else unlimited
         self._pages: OrderedDict[int, Select[Any]] = OrderedDict()
-        if not shape.words:
-            self._unlimited = page.with_only_columns(*m.Customer.__table__.columns).order_by(
-                *order.clauses
+        if not shape.words and self.totals.capped is not None:
+            self.totals = _Totals(
+                exact=self.totals.exact, capped=with_values_inline(self.totals.capped)
             )
-            self.page = with_values_inline(self.page)
-            if self.totals.capped is not None:
-                self.totals = _Totals(
-                    exact=self.totals.exact, capped=with_values_inline(self.totals.capped)
-                )
 
     def page_of(self, limit: int) -> Select[Any]:
         """The page statement for `limit` rows. Without name words the limit is written
@@ -358,7 +349,7 @@ class _Statements:
         no parameter left is one PostgreSQL plans generically after five runs, exactly
         as for these values, so its planning (0.25-0.3 ms a run, which a `LIMIT $1`
         kept costing: its generic plan assumes a tenth of the rows) is saved too."""
-        if self.fresh_plan:
+        if self._unlimited is None:
             return self.page
         found = self._pages.get(limit)
         if found is None:
