@@ -5,16 +5,16 @@ What a full page runs, once the process holds the reference tables (services, co
 and settlement dates, kept per process while their generation is unchanged):
 
     1  the viewer with its team grants and the reference generation
-    2  the page of customers                  3  totalCount (not when the page is all)
-    4  customer numbers                       5  purchasing powers (authorized)
-    6  reservations including ended           7  current reservations
-    8  events (authorized)
-    9  vouchers with their contents and their events, in one statement (for
+    2  the page of customers, with totalCount and the viewer's customer numbers in
+       its rows (the batched executor looks ahead at the selection)
+    3  purchasing powers (authorized)         4  reservations including ended
+    5  current reservations                   6  events (authorized)
+    7  vouchers with their contents and their events, in one statement (for
        statuses and amounts)
-   10  the access-log insert (not for REPORTER)
+    8  the access-log insert (not for REPORTER)
 
-4-8 are the customers' own lists, sent one after another as a level (the batched
-executor starts them together); 9 serves the levels below them.
+3-6 are the customers' own lists, sent one after another as a level (the batched
+executor starts them together); 7 serves the levels below them.
 
 A cold process reads the three reference tables once more each.
 """
@@ -66,10 +66,10 @@ FULL = """query($first: Int!, $name: Boolean!) {
 
 # (user, whether it may read names, page sizes, the exact statements of each page)
 USERS = [
-    ("o1-admin", True, (10, 200, 500), 10),
-    ("o1-staff", True, (10, 200), 10),
-    ("p1-recorder", True, (10, 200), 10),
-    ("p1-reporter", False, (10, 200), 9),  # a REPORTER's reads are not logged
+    ("o1-admin", True, (10, 200, 500), 8),
+    ("o1-staff", True, (10, 200), 8),
+    ("p1-recorder", True, (10, 200), 8),
+    ("p1-reporter", False, (10, 200), 7),  # a REPORTER's reads are not logged
 ]
 REFERENCE_TABLES = 3
 
@@ -121,17 +121,52 @@ async def test_a_cold_reference_cache_reads_each_reference_table_once(api: Api) 
         )
     cold, _ = await statements(api, "o1-admin", 10, True)
     warm, _ = await statements(api, "o1-admin", 10, True)
-    assert (cold, warm) == (10 + REFERENCE_TABLES, 10)
+    assert (cold, warm) == (8 + REFERENCE_TABLES, 8)
 
 
-async def test_the_total_is_counted_only_when_selected(api: Api) -> None:
-    # totalCount is statement 3 above: a page that does not ask for it does without.
-    without_total = FULL.replace("    totalCount\n", "")
-    assert without_total != FULL
+async def sent(api: Api, document: str, user: str, first: int = 10) -> list[str]:
+    """The SQL statements one request sent, in order."""
     api.counter.reset()
-    body = await api.query(without_total, {"first": 10, "name": True}, user="o1-admin")
-    assert not body.get("errors") and len(body["data"]["customers"]["edges"]) == 10
-    assert api.counter.count == 10 - 1
+    api.counter.keep = True
+    try:
+        body = await api.query(document, {"first": first, "name": True}, user=user)
+    finally:
+        api.counter.keep = False
+    assert not body.get("errors") and len(body["data"]["customers"]["edges"]) == first
+    return list(api.counter.statements)
+
+
+def _page(statements: list[str]) -> str:
+    (page,) = [sql for sql in statements if "LIMIT" in sql and "FROM customers" in sql]
+    return page
+
+
+@pytest.mark.parametrize("user", ["o1-admin", "o1-staff", "p1-recorder"])
+async def test_the_total_is_counted_in_the_page_and_only_when_selected(
+    api: Api, user: str
+) -> None:
+    # Statement 2 above counts every visible customer when totalCount is selected; a
+    # page that does not ask for it counts nothing, in no statement.
+    with_total = await sent(api, FULL, user)
+    assert "count(" in _page(with_total)
+    without_total = await sent(api, FULL.replace("    totalCount\n", ""), user)
+    assert FULL.count("totalCount") == 1
+    assert len(without_total) == len(with_total)
+    assert not any("count(" in sql for sql in without_total)
+
+
+@pytest.mark.parametrize("user", ["o1-admin", "p1-recorder"])
+async def test_customer_numbers_come_in_the_page_and_only_when_selected(
+    api: Api, user: str
+) -> None:
+    # The viewer's customer numbers are read by the page's own statement (the only one
+    # naming customer_numbers) when selected, and by none when not.
+    with_numbers = await sent(api, FULL, user)
+    numbered = [sql for sql in with_numbers if "customer_numbers" in sql]
+    assert numbered == [_page(with_numbers)]
+    without_numbers = await sent(api, FULL.replace("customerNumber\n", "\n"), user)
+    assert FULL.count("customerNumber") == 1
+    assert not any("customer_numbers" in sql for sql in without_numbers)
 
 
 async def test_a_level_sends_its_lists_before_the_levels_below_need_theirs(api: Api) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import typing
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
@@ -426,6 +426,11 @@ class Loaders:
                 values = await loader.batch_load_fn(missing)
                 cache.update(zip(missing, values, strict=True))
         return [cache[key] for key in keys]
+
+    def known(self, loader: DataLoader, values: Mapping[Any, Any]) -> None:  # type: ignore[type-arg]
+        """Values of `loader`'s keys read already (a page's customer numbers come in the
+        page's statement): `level` answers these keys without a statement."""
+        self._levels.setdefault(id(loader), {}).update(values)
 
     async def _rows(self, statement: Select[Any], **params: Any) -> list[Any]:
         return await read_rows(self.session, statement, params)

@@ -49,6 +49,9 @@ class Page:
     has_next_page: bool
     # The total counted no further than `at_most` customers: (count, whether exact).
     capped_total: Callable[[int], Awaitable[tuple[int, bool]]]
+    # The viewer's customer number of each customer of the page, when asked for with
+    # the page (`numbers`); None when not.
+    customer_numbers: dict[str, str | None] | None = None
 
 
 # A cursor names only the customer's id: the ordering keys are its (lower-cased) names,
@@ -282,8 +285,24 @@ def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any]
     )
 
 
-# The column of a name search's page rows that holds the count of all its matches.
+# The column of a page's rows that holds the count of all its matches: a name
+# search's always, a list's when its total is asked for with the page.
 MATCH_TOTAL = "match_total"
+# The column of a page's rows that holds the viewer's customer number, when asked for.
+CUSTOMER_NUMBER = "viewer_customer_number"
+
+
+def _customer_number(numbers: Select[Any]) -> Any:
+    """The viewer's number for the page row's customer: `numbers` (the policy's customer
+    numbers the viewer may read: its provider's, at most one per customer, the primary
+    key) probed for that customer, as the customer-number loader would read it."""
+    return (
+        numbers.with_only_columns(m.CustomerNumber.number)
+        .where(m.CustomerNumber.customer_id == m.Customer.id)
+        .limit(1)
+        .scalar_subquery()
+        .label(CUSTOMER_NUMBER)
+    )
 
 
 @dataclass(frozen=True)
@@ -328,6 +347,16 @@ class _Statements:
         self.total_in_page = by_words is not None  # its rows carry MATCH_TOTAL
         self.page = by_words if by_words is not None else unlimited.limit(_LIMIT)
         self.totals = _totals(visible_customers, matching, shape)
+        # A list's exact total as a column of its page (`page_of(total=True)`), for a
+        # client that selected totalCount: the same count, one round trip fewer. Not
+        # for ssn or voucherNumber, whose page tells its total, nor over name words
+        # (counted in the page on PostgreSQL, `by_words`; by its own statement on
+        # SQLite, whose page is kept as one statement for every limit).
+        self.total_column = (
+            None
+            if shape.words or shape.ssn or shape.voucher_number
+            else self.totals.exact.scalar_subquery().label(MATCH_TOTAL)
+        )
         # Plans. The page's best plan depends on how many customers the viewer sees
         # (walk the name index for the biggest provider, sort a small one's few), so
         # it must not take a generic plan costed for the average viewer. Without name
@@ -337,31 +366,50 @@ class _Statements:
         # themselves ("kor" or "a"): such a page (`page`) is prepared afresh for every
         # run (raw_rows.fetch `fresh_plan`).
         self._unlimited = None if shape.words else unlimited
-        self._pages: OrderedDict[int, Select[Any]] = OrderedDict()
+        self._pages: OrderedDict[tuple[int, bool, Select[Any] | None], Select[Any]] = (
+            OrderedDict()
+        )
         if not shape.words and self.totals.capped is not None:
             self.totals = _Totals(
                 exact=self.totals.exact, capped=with_values_inline(self.totals.capped)
             )
 
-    def page_of(self, limit: int) -> Select[Any]:
-        """The page statement for `limit` rows. Without name words the limit is written
-        into the text as well (a few page sizes per viewer are kept): a statement with
-        no parameter left is one PostgreSQL plans generically after five runs, exactly
-        as for these values, so its planning (0.25-0.3 ms a run, which a `LIMIT $1`
-        kept costing: its generic plan assumes a tenth of the rows) is saved too."""
-        if self._unlimited is None:
+    def page_of(
+        self, limit: int, *, total: bool = False, numbers: Select[Any] | None = None
+    ) -> Select[Any]:
+        """The page statement for `limit` rows, with the exact total as a column of each
+        row when `total` (a list's; a name search's rows always carry it), and the
+        viewer's customer number when `numbers` (its scope) is given.
+
+        Without name words the limit is written into the text as well (a few page
+        sizes per viewer are kept): a statement with no parameter left is one
+        PostgreSQL plans generically after five runs, exactly as for these values, so
+        its planning (0.25-0.3 ms a run, which a `LIMIT $1` kept costing: its generic
+        plan assumes a tenth of the rows) is saved too."""
+        column = self.total_column if total else None
+        if self._unlimited is None and numbers is None:
             return self.page
-        found = self._pages.get(limit)
+        key = (limit if self._unlimited is not None else 0, column is not None, numbers)
+        found = self._pages.get(key)
         if found is None:
-            found = self._pages[limit] = with_values_inline(self._unlimited.limit(limit))
+            page = self.page if self._unlimited is None else self._unlimited.limit(limit)
+            if column is not None:
+                page = page.add_columns(column)
+            if numbers is not None:
+                page = page.add_columns(_customer_number(numbers))
+            if self._unlimited is not None:
+                page = with_values_inline(page)
+            found = self._pages[key] = page
             if len(self._pages) > _PAGE_SIZES_KEPT:
                 self._pages.popitem(last=False)
         else:
-            self._pages.move_to_end(limit)
+            self._pages.move_to_end(key)
         return found
 
 
-_PAGE_SIZES_KEPT = 8  # page sizes per viewer scope and shape; a client uses one or two
+# Page statements (size, total, numbers) per viewer scope and shape: a client uses one
+# or two sizes, with one or two selections.
+_PAGE_SIZES_KEPT = 16
 _STATEMENTS: OrderedDict[tuple[Select[Any], Select[Any], _Shape], _Statements] = OrderedDict()
 _STATEMENTS_SIZE = 4096  # the policy's statement cache holds 2048 scopes; a few shapes each
 
@@ -390,6 +438,8 @@ async def search_customers(
     *,
     first: int,
     after: str | None,
+    with_total: bool = False,
+    numbers: Select[Any] | None = None,
 ) -> Page:
     """A page of visible customers matching every criterion, and how to count them all.
 
@@ -400,7 +450,10 @@ async def search_customers(
     page without a next page is the whole answer (so an ssn or voucherNumber lookup is
     one statement, the same whether its customer is absent or hidden), and a name
     search's page on PostgreSQL counts all its matches in the same pass
-    (`MATCH_TOTAL`; a next page that is empty still counts separately). Statements: 1
+    (`MATCH_TOTAL`; a next page that is empty still counts separately). A list's
+    page counts them too when `with_total` (the client selected totalCount), and
+    reads the viewer's customer numbers of its customers when `numbers` (the scope of
+    the numbers the viewer may read) is given: `Page.customer_numbers`. Statements: 1
     or 2, plus 1 with `after` (the cursor's customer, checked like any other row).
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -432,15 +485,19 @@ async def search_customers(
     # prepared statement like the loaders (a round trip fewer each; at 1M customers the
     # generic total took 29 ms for the biggest provider against 34 ms custom, 0.1 ms
     # for an organizer). A total over name words depends on the words: afresh.
+    page = statements.page_of(first + 1, total=with_total, numbers=numbers)
     rows = await read_rows(
-        session, statements.page_of(first + 1), {**values, "page_limit": first + 1},
+        session, page, {**values, "page_limit": first + 1},
         fresh_plan=True,  # needless when its scope is in its text (raw_rows.fetch)
     )  # fmt: skip
+    total_in_page = statements.total_in_page or (
+        with_total and statements.total_column is not None
+    )
 
     async def total() -> int:
         if after is None and len(rows) <= first:
             return len(rows)
-        if statements.total_in_page and rows:
+        if total_in_page and rows:
             return int(getattr(rows[0], MATCH_TOTAL))
         counted = await read_rows(
             session, statements.totals.exact, values, fresh_plan=bool(search.name_words)
@@ -451,7 +508,7 @@ async def search_customers(
         if (
             statements.totals.capped is None
             or (after is None and len(rows) <= first)
-            or (statements.total_in_page and rows)
+            or (total_in_page and rows)
         ):
             # The service sets' sum (exact, and as cheap), or the whole answer's length.
             found = await total()
@@ -468,4 +525,9 @@ async def search_customers(
         total=total,
         has_next_page=len(rows) > first,
         capped_total=capped_total,
+        customer_numbers=(
+            None
+            if numbers is None
+            else {row.id: getattr(row, CUSTOMER_NUMBER) for row in rows[:first]}
+        ),
     )

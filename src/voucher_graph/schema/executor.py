@@ -86,6 +86,7 @@ class BatchedField:
     selection: bool = False
     # Whether `resolve` takes `children`: field name -> the arguments of each selection
     # of that field on its objects, to read a nested list with the objects themselves.
+    # Deeper selections are in it too, by their dotted path ("edges.node.customerNumber").
     lookahead: bool = False
 
 
@@ -464,11 +465,21 @@ class _Run:
     def resolve(self, plan: FieldPlan, objects: Sequence[Any]) -> Any:
         if plan.lookahead:
             children: dict[str, list[Mapping[str, Any]]] = {}
-            for child in plan.children or ():
-                children.setdefault(child.name, []).append(self.args(child))
+            self._selections(plan.children or (), "", children)
             resolve: Any = plan.resolve  # a BatchedField with lookahead: takes `children`
             return resolve(self.context, objects, self.args(plan), children=children)
         return plan.resolve(self.context, objects, self.args(plan))
+
+    def _selections(
+        self, plans: Sequence[FieldPlan], prefix: str, into: dict[str, list[Mapping[str, Any]]]
+    ) -> None:
+        """Every selection below a lookahead field, by dotted path, with this request's
+        arguments (the names of a CustomerConnection's `edges.node` fields, say)."""
+        for child in plans:
+            path = prefix + child.name
+            into.setdefault(path, []).append(self.args(child))
+            if child.children:
+                self._selections(child.children, path + ".", into)
 
     async def level(
         self,
