@@ -108,6 +108,37 @@ async def test_a_page_is_its_viewers_own_statement_and_the_rest_may_reuse_a_plan
     assert viewer_statement.custom_plans == 5 and viewer_statement.generic_plans >= 11
 
 
+async def test_a_page_with_its_total_and_numbers_is_still_its_viewers_own_statement(
+    engine: AsyncEngine, runs: list[tuple[str, bool]]
+) -> None:
+    # totalCount and customerNumber asked for with the page (the batched executor
+    # looks ahead) are columns of the same statement, which keeps no parameter, and
+    # they equal the separate count and the customer-number loader.
+    await load_world(engine, demo_world(TODAY, customers=60))
+    async with session_factory(engine)() as session:
+        scopes = await viewer_scopes(session, "p1-recorder")
+        runs.clear()
+        page = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, CustomerSearch(),
+            first=5, after=None, with_total=True, numbers=scopes.customer_numbers,
+        )  # fmt: skip
+        total = await page.total()
+        assert len(runs) == 1  # the page, and nothing else
+        [(page_sql, fresh)] = runs
+        assert "count(" in page_sql and "customer_numbers" in page_sql
+        assert "$" not in page_sql and not fresh
+        plain = await search_customers(
+            session, scopes.customers, scopes.purchasing_powers, CustomerSearch(),
+            first=5, after=None,
+        )  # fmt: skip
+        assert total == await plain.total() and total > 5
+        numbers = await Loaders(session, scopes).customer_number.load_many(
+            [row.id for row in plain.customers]
+        )
+    assert page.customer_numbers == dict(zip([r.id for r in plain.customers], numbers, strict=True))
+    assert any(number is not None for number in numbers)
+
+
 async def test_a_next_page_binds_only_its_cursor(
     engine: AsyncEngine, runs: list[tuple[str, bool]]
 ) -> None:
