@@ -19,10 +19,14 @@ from voucher_graph.data import raw_rows
 from voucher_graph.data.engine import ShieldedSession, StatementCounter, session_factory
 from voucher_graph.data.loaders import (
     CONTENT_ROW,
+    EVENT_PART,
     EVENT_ROW,
     PP_ROW,
     PP_ROWS,
+    RESERVATION_PART,
     SETTLEMENT_DATES,
+    Prepared,
+    Scopes,
 )
 from voucher_graph.world.demo import demo_world
 
@@ -66,6 +70,36 @@ async def test_rows_equal_sqlalchemys_in_values_types_and_names(
             assert type(getattr(mine, name)) is type(getattr(theirs, name))
     assert any(isinstance(getattr(fast[0], n), Decimal) for n in names)
     assert isinstance(fast[-1].units, Decimal) and fast[-1].part == EVENT_ROW
+
+
+async def test_a_customers_lists_together_are_read_straight_and_equal_sqlalchemys(
+    session: ShieldedSession,
+) -> None:
+    # Every form of the reservations-and-events union is read on asyncpg (every column
+    # typed; SQLAlchemy's path would open a transaction a read-only request must then
+    # commit), with the rows SQLAlchemy reads, the reservations' rank included.
+    scopes = Scopes(
+        customers=select(m.Customer),
+        purchasing_powers=select(m.PurchasingPower),
+        reservations=select(m.Reservation).where(m.Reservation.provider_id == "p1"),
+        events=select(m.Event).where(m.Event.provider_id == "p1"),
+        customer_numbers=select(m.CustomerNumber),
+    )
+    forms = Prepared(scopes).reservations_and_events
+    assert len(forms) == 8
+    for statement in forms.values():
+        assert raw_rows.compiled(statement, session.bind.dialect) is not None
+    statement = forms[(True, (True, False))]
+    params = {"ids": await customer_ids(session), "from_date": TODAY.replace(year=2020)}
+    fast = await session.rows(statement, params)
+    plain = (await session.execute(statement, params)).all()
+    key = lambda r: (r.part, r.id)  # noqa: E731
+    assert [r._mapping for r in sorted(fast, key=key)] == [
+        dict(r._mapping) for r in sorted(plain, key=key)
+    ]
+    assert {r.part for r in fast} == {RESERVATION_PART, EVENT_PART}
+    ranks = sorted(r.rank for r in fast if r.part == RESERVATION_PART)
+    assert ranks == list(range(1, len(ranks) + 1))
 
 
 async def test_bound_values_of_the_statement_itself_are_sent(session: ShieldedSession) -> None:

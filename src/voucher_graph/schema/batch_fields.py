@@ -55,6 +55,28 @@ async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args)
     return [[Reservation(row=r) for r in rows] for rows in lists]
 
 
+def _customer_lists_together(
+    ctx: Context, customers: Sequence[Customer], selected: Mapping[str, list[Args]]
+) -> None:
+    """A customer level that selects `reservations` and `events` reads both in one
+    statement (Loaders.read_together): the two fields then find them read. With
+    several selections of either (aliases with other arguments), the first of each:
+    the others' loads read theirs. At every page size, so that a request's statements
+    do not depend on it (measured against reading them apart, `ab_servers.py`: pages
+    of 10 and 100 0-6 % faster, of 500 1-3 % slower, where the union's wider rows cost
+    more than the round trip saved)."""
+    reservations, events = selected.get("reservations", []), selected.get("events", [])
+    if not reservations or not events or _dates_out_of_order(events[0]):
+        return
+    ctx.loaders.read_together(
+        [c.row.id for c in customers],
+        bool(reservations[0].get("include_ended", False)),
+        ctx.today,
+        events[0].get("from_"),
+        events[0].get("to"),
+    )
+
+
 # The Event fields derived from every event of the event's voucher.
 AMOUNT_FIELDS = frozenset({"price", "voucherShare", "copay"})
 
@@ -238,4 +260,5 @@ REGISTRY = Registry(
         ("Event", "deletable"): _derived(lambda d: d.deletable),
     },
     prepare={"Event": _derive_missing},
+    ahead={"Customer": _customer_lists_together},
 )

@@ -94,6 +94,11 @@ class BatchedField:
 # status and amounts in one pass.
 LevelPreparer = Callable[[Context, Sequence[Any]], Awaitable[None]]
 
+# Told, before a level's loads start, what the level selects (field name -> this
+# request's arguments of each selection): may start one load that serves several of
+# those fields (a customer's reservations and events in one statement).
+LevelAhead = Callable[[Context, Sequence[Any], Mapping[str, list[Mapping[str, Any]]]], None]
+
 
 @dataclass(frozen=True)
 class Registry:
@@ -101,6 +106,7 @@ class Registry:
 
     fields: Mapping[tuple[str, str], BatchedField]
     prepare: Mapping[str, LevelPreparer] = field(default_factory=dict)
+    ahead: Mapping[str, LevelAhead] = field(default_factory=dict)
 
 
 # Operations run by each executor in this process ("batched", "graphql-core"): for
@@ -495,6 +501,12 @@ class _Run:
         prepare = self.registry.prepare.get(object_type.name)
         if prepare is not None and objects:
             await prepare(self.context, objects)
+        told = self.registry.ahead.get(object_type.name)
+        if told is not None and objects:
+            selected: dict[str, list[Mapping[str, Any]]] = {}
+            for plan in plans:
+                selected.setdefault(plan.name, []).append(self.args(plan))
+            told(self.context, objects, selected)
         ahead = self._loads_ahead(plans, objects)
         columns: list[list[Any]] = []
         propagated = False
