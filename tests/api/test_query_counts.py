@@ -255,3 +255,23 @@ async def test_a_customers_reservations_and_events_come_in_one_statement(
     nodes = [edge["node"] for edge in together["data"]["customers"]["edges"]]
     assert nodes == [edge["node"] for edge in apart["data"]["customers"]["edges"]]
     assert any(node["reservations"] for node in nodes) and any(node["events"] for node in nodes)
+
+
+async def test_a_customers_events_read_with_the_customer_are_not_read_again(api: Api) -> None:
+    # customer(id) reads its events with the customer (Loaders.customer_with_events):
+    # its reservations are then read alone, not with those events a second time.
+    page = await api.query("{ customers(first: 1) { edges { node { id } } } }", user="p1-recorder")
+    customer_id = page["data"]["customers"]["edges"][0]["node"]["id"]
+    document = """query($id: ID!) { customer(id: $id) {
+      id reservations(includeEnded: true) { id } events { id status }
+    } }"""
+    api.counter.reset()
+    api.counter.keep = True
+    try:
+        body = await api.query(document, {"id": customer_id}, user="p1-recorder")
+        sent = list(api.counter.statements)
+    finally:
+        api.counter.keep = False
+    assert not body.get("errors") and body["data"]["customer"]["events"]
+    assert not any("customer_lists" in sql for sql in sent)
+    assert len([sql for sql in sent if _lists(sql)]) == 2  # customer with events; reservations

@@ -487,7 +487,9 @@ class Loaders:
             if pending is None and id(loader) in self._together:
                 pending = self._start_together(self._together[id(loader)])
             if pending is not None:
-                await pending
+                # Shielded: one list's load cancelled (its level failing) must not
+                # cancel the read the other list awaits too.
+                await asyncio.shield(pending)
             missing = list(dict.fromkeys(key for key in keys if key not in cache))
             if missing:
                 values = await loader.batch_load_fn(missing)
@@ -515,10 +517,13 @@ class Loaders:
         the rest), and both find their lists read. Errors surface where those lists
         are awaited, as their own loads' would."""
         loaders = (self.reservations, self.events)
-        if not customer_ids or any(
-            id(loader) in self._inflight or id(loader) in self._together for loader in loaders
-        ):
+        if not customer_ids or any(id(loader) in self._inflight for loader in loaders):
             return  # one such read at a time; the lists' own loads cover the rest
+        read = self._levels.get(id(self.events), {})
+        if all(EventsKey(i, from_date, to_date) in read for i in customer_ids):
+            return  # the events came already (customer(id) reads them with its customer)
+        # A plan of an earlier level that never started (its level failed first) is
+        # replaced: levels of customers run one at a time.
         planned = (list(customer_ids), include_ended, today, from_date, to_date)
         for loader in loaders:
             self._together[id(loader)] = planned
