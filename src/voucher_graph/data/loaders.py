@@ -374,6 +374,18 @@ class ReservationsKey:
     today: date
 
 
+def _dates(from_date: date | None, to_date: date | None) -> dict[str, date]:
+    """The bound dates of an events statement of `_dated` (only those it has)."""
+    dates = {"from_date": from_date, "to_date": to_date}
+    return {name: day for name, day in dates.items() if day is not None}
+
+
+def _event_order(event: Any) -> tuple[date, str]:
+    """Events by service date, then id by code point (Python str order): the same on
+    every database whatever its collation."""
+    return event.service_date, event.id
+
+
 def _loader(batch: Callable[[list[K]], Any]) -> DataLoader:  # type: ignore[type-arg]
     return DataLoader(batch_load_fn=batch, get_cache_key=lambda key: key)
 
@@ -545,7 +557,6 @@ class Loaders:
     ) -> None:
         try:
             ids = sorted(set(customer_ids))
-            dates = {"from_date": from_date, "to_date": to_date}
             statement = self.statements.reservations_and_events[
                 (include_ended, (from_date is not None, to_date is not None))
             ]
@@ -553,13 +564,13 @@ class Loaders:
                 statement,
                 ids=ids,
                 **({} if include_ended else {"today": today}),
-                **{name: day for name, day in dates.items() if day is not None},
+                **_dates(from_date, to_date),
             )
             reservations = [row for row in rows if row.part == RESERVATION_PART]
             reservations.sort(key=attrgetter("rank"))  # the reservations statement's order
             events = [row for row in rows if row.part == EVENT_PART]
             self._pp_customer.update((e.purchasing_power_id, e.customer_id) for e in events)
-            events.sort(key=lambda e: (e.service_date, e.id))  # as `_events` orders them
+            events.sort(key=_event_order)
             by_customer = _group(reservations, lambda r: r.customer_id, ids)
             self.known(
                 self.reservations,
@@ -626,16 +637,11 @@ class Loaders:
         by_args = _group_by_args(keys, lambda k: (k.from_date, k.to_date))
         for (from_date, to_date), group in by_args.items():
             statement = self.statements.events[(from_date is not None, to_date is not None)]
-            dates = {"from_date": from_date, "to_date": to_date}
             rows = await self._rows(
-                statement,
-                ids=sorted({k.customer_id for k in group}),
-                **{name: day for name, day in dates.items() if day is not None},
+                statement, ids=sorted({k.customer_id for k in group}), **_dates(from_date, to_date)
             )
             self._pp_customer.update((e.purchasing_power_id, e.customer_id) for e in rows)
-            # Ordered by service date, then id by code point (Python str order), the same
-            # on every database whatever its collation.
-            rows.sort(key=lambda e: (e.service_date, e.id))
+            rows.sort(key=_event_order)
             for key, found in zip(
                 group,
                 _group(rows, lambda r: r.customer_id, [k.customer_id for k in group]),
@@ -649,14 +655,13 @@ class Loaders:
         events of `key`'s dates (one statement instead of two): the customer loader is
         primed with it, and the events level (`level(events, ...)`) with its events."""
         customer_id = key.customer_id
-        dates = {"from_date": key.from_date, "to_date": key.to_date}
         statement = self.statements.customers_with_events[
             (key.from_date is not None, key.to_date is not None)
         ]
         rows = await self._rows(
             statement,
             id=customer_id,
-            **{name: day for name, day in dates.items() if day is not None},
+            **_dates(key.from_date, key.to_date),
         )
         if not rows:
             self.customer.prime(customer_id, None)
@@ -666,7 +671,7 @@ class Loaders:
         self.remember_customers([customer_id])
         events: list[Any] = [_EVENT_PART(row) for row in rows if row.e_id is not None]
         self._pp_customer.update((e.purchasing_power_id, customer_id) for e in events)
-        events.sort(key=lambda e: (e.service_date, e.id))  # as _events orders them
+        events.sort(key=_event_order)
         self._levels.setdefault(id(self.events), {})[key] = events
         return customer
 
