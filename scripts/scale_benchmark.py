@@ -54,7 +54,7 @@ ROLES = ("RECORDER", "STAFF", "ADMIN")
 QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
 
 # The best hand-written SQL for each answer, over the persisted access relation and the
-# indexes of migrations 0002-0006 ($1 = provider, organizer or user id, $2 = window start).
+# indexes of migrations 0002-0009 ($1 = provider, organizer or user id, $2 = window start).
 #
 # VISIBLE[role] is "the viewer sees customer c" as a correlated condition: the page walks
 # the C-collated name-order index and probes it per row (a primary-key probe of
@@ -68,6 +68,7 @@ RULE_A = """(pc.last_event_date >= $2 OR pc.reservation_open
 # in place of GRANTS, as literal equalities the grant index serves.
 GRANTS = "@GRANTS@"
 MEMBER_GRANTS = "@MEMBER_GRANTS@"  # the same grants, on service set members (m)
+WORD_GRANTS = "@WORD_GRANTS@"  # the same grants, on grant name words (w)
 VISIBLE = {
     # Rule A: the provider's relation row, with an event or reservation in the window.
     "RECORDER": f"""EXISTS (SELECT 1 FROM provider_customers pc
@@ -102,6 +103,16 @@ TOTAL = {
     "ADMIN": SET_TOTAL.replace("@KEYS@", KEYS["ADMIN"]).replace(
         "@MEMBERS@", "m.organizer_id = $1"
     ),
+}
+
+
+# A name search's matches in the viewer's own words (migration 0009): the provider's
+# pairs with their rule A facts, or the organizer's grants; the prefix is $3.
+NAME_MATCHES = {
+    "RECORDER": f"""provider_name_words w WHERE w.provider_id = $1 AND w.word LIKE $3
+        AND {RULE_A.replace("pc.", "w.")}""",
+    "STAFF": f"grant_name_words w WHERE w.word LIKE $3 AND {WORD_GRANTS}",
+    "ADMIN": "grant_name_words w WHERE w.organizer_id = $1 AND w.word LIKE $3",
 }
 
 
@@ -175,9 +186,7 @@ def page_sql(
                   FROM (SELECT DISTINCT w.last_name_lower COLLATE "C" AS l,
                                w.first_name_lower COLLATE "C" AS f,
                                w.customer_id COLLATE "C" AS i, w.customer_id
-                          FROM customer_name_words w
-                         WHERE w.word LIKE $3
-                           AND {VISIBLE[role].replace("c.id", "w.customer_id")}) d
+                          FROM {NAME_MATCHES[role]}) d
                  ORDER BY l, f, i LIMIT {PAGE + 1}) m
           JOIN customers c ON c.id = m.customer_id
          WHERE {USES_WINDOW}
@@ -372,9 +381,14 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 grants = await grants_sql(sql, user_id) if role == "STAFF" else "FALSE"
 
                 def resolved(statement: str, grants: str = grants) -> str:
-                    # Rule B's grants, on purchasing powers (pp) and on set members (m).
-                    members = grants.replace("pp.", "m.")
-                    return statement.replace(MEMBER_GRANTS, members).replace(GRANTS, grants)
+                    # Rule B's grants, on purchasing powers (pp), on set members (m) and
+                    # on grant name words (w).
+                    members, words = grants.replace("pp.", "m."), grants.replace("pp.", "w.")
+                    return (
+                        statement.replace(MEMBER_GRANTS, members)
+                        .replace(WORD_GRANTS, words)
+                        .replace(GRANTS, grants)
+                    )
 
                 async def api(variables: dict[str, Any], headers: dict[str, str] = headers) -> Any:
                     request = client.post(

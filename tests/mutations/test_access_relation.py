@@ -54,6 +54,29 @@ async def derived(engine: AsyncEngine) -> Facts:
     return facts
 
 
+# The provider's name words (data/scoped_words.py) carry each pair's facts: after any
+# writes they must be exactly the relation times its customers' words, no row missing,
+# none extra, no fact stale.
+_WORD_COPIES = """
+SELECT pc.provider_id, w.word, w.customer_id, pc.last_event_date, pc.reservation_open,
+       pc.last_reservation_end, w.last_name_lower, w.first_name_lower
+FROM provider_customers pc JOIN customer_name_words w ON w.customer_id = pc.customer_id
+"""
+_WORDS_KEPT = """
+SELECT provider_id, word, customer_id, last_event_date, reservation_open,
+       last_reservation_end, last_name_lower, first_name_lower
+FROM provider_name_words
+"""
+
+
+async def words_copy_the_relation(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        copies = set((await connection.execute(text(_WORD_COPIES))).all())
+        kept_words = (await connection.execute(text(_WORDS_KEPT))).all()
+    assert copies, "the example world has provider relationships with named customers"
+    return len(kept_words) == len(copies) and set(kept_words) == copies
+
+
 async def last_event_date(engine: AsyncEngine, provider: str, customer: str) -> date | None:
     async with engine.connect() as connection:
         value = await connection.scalar(
@@ -71,6 +94,7 @@ async def test_each_event_write_keeps_the_relation(
 ) -> None:
     async with world_apis(engine, counter) as (api,):
         assert await kept(engine) == await derived(engine)
+        assert await words_copy_the_relation(engine)
         before = await last_event_date(engine, "p1", "c1")
         assert before == date(2026, 11, 22)  # e-rejected counts: any status
         body = await api.data(RECORD, record_input(serviceDate="2026-11-25"), user="rec")
@@ -84,6 +108,7 @@ async def test_each_event_write_keeps_the_relation(
         # The latest of the remaining non-deleted events again.
         assert await last_event_date(engine, "p1", "c1") == before
         assert await kept(engine) == await derived(engine)
+        assert await words_copy_the_relation(engine)
 
 
 async def test_a_failed_mutation_leaves_the_relation_as_it_was(
@@ -101,6 +126,7 @@ async def test_a_failed_mutation_leaves_the_relation_as_it_was(
         )
         assert body.get("errors")
         assert await kept(engine) == before
+        assert await words_copy_the_relation(engine)
 
 
 @pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL's concurrent writers")
@@ -151,6 +177,7 @@ async def test_writes_at_the_same_moment_leave_the_relation_agreeing_with_the_ev
                 await other.client.aclose()
         assert all(not b.get("errors") for b in bodies), bodies
         assert await kept(engine) == await derived(engine)
+        assert await words_copy_the_relation(engine)
         assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 23)
 
 
@@ -188,3 +215,4 @@ async def test_a_writer_waiting_on_the_relation_row_recomputes_after_the_first_c
             await recording.commit()
         assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 23)
         assert await kept(engine) == await derived(engine)
+        assert await words_copy_the_relation(engine)

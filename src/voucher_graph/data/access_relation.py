@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
+from .scoped_words import PROVIDER_WORDS, derive_provider_words, refresh_provider_words
 
 PC = m.ProviderCustomer
 
@@ -56,8 +57,9 @@ async def derive_provider_customers(session: AsyncSession) -> int:
     """(Re)build the whole relation from events and reservations, on the server.
 
     One `INSERT ... SELECT ... GROUP BY`: call it after bulk-writing the base tables
-    (`load`, `generate`, the migration does the same in SQL). The caller owns the
-    transaction. Returns the number of (provider, customer) pairs written.
+    (`load`, `generate`, the migration does the same in SQL). The pairs' name words
+    (data/scoped_words.py) are derived with it. The caller owns the transaction.
+    Returns the number of (provider, customer) pairs written.
     """
     event_part = select(
         m.Event.provider_id.label("provider_id"),
@@ -81,6 +83,7 @@ async def derive_provider_customers(session: AsyncSession) -> int:
         func.max(facts.c.open) == 1,
         func.max(facts.c.reservation_end),
     ).group_by(facts.c.provider_id, facts.c.customer_id)
+    await session.execute(delete(PROVIDER_WORDS))  # its rows reference the relation's
     await session.execute(delete(PC))
     result = await session.execute(
         insert(PC).from_select(
@@ -94,6 +97,7 @@ async def derive_provider_customers(session: AsyncSession) -> int:
             grouped,
         )
     )
+    await derive_provider_words(session)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -108,7 +112,8 @@ async def refresh_provider_customer(
     that held the lock before, and a writer after us recomputes again. So whatever the
     interleaving, the last to commit wrote a value that counts every committed event.
     A single `INSERT ... ON CONFLICT DO UPDATE SET x = (subquery)` would not do: its
-    subquery keeps the snapshot taken before it waited for the lock.
+    subquery keeps the snapshot taken before it waited for the lock. The pair's name
+    words then copy the facts just written, still under that lock (a third statement).
     """
     dialect = session.get_bind().dialect.name
     dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -128,3 +133,4 @@ async def refresh_provider_customer(
         .values(_facts(provider_id, customer_id))
         .execution_options(synchronize_session=False)
     )
+    await refresh_provider_words(session, provider_id, customer_id)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -289,6 +290,72 @@ class ProviderCustomer(Base):
             "last_event_date",
             "reservation_open",
             "last_reservation_end",
+        ),
+    )
+
+
+# A name word compared by code point on PostgreSQL too: a primary key that starts with
+# (scope, word) then serves `word LIKE 'kor%'` as an index range whatever the
+# database's collation (SQLite compares code points already).
+_WORD = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+class ProviderNameWord(Base):
+    """A name word of a customer in rule A's relation, with that pair's facts.
+
+    One row per `provider_customers` row and name word of its customer, carrying the
+    pair's three facts (copied, kept in the same transaction as every write of the
+    pair: data/scoped_words.py) and the customer's ordering keys. A provider's name
+    search is then the policy's own rule A condition evaluated on this table's rows
+    within an index range (provider, word prefix): it reads the provider's matching
+    words, not every customer whose name matches nor every customer the provider has.
+    On PostgreSQL the primary key carries the other columns (INCLUDE, migration 0009),
+    so the search reads that index alone.
+    """
+
+    __tablename__ = "provider_name_words"
+    provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    word: Mapped[str] = mapped_column(_WORD, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reservation_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_reservation_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_name_lower: Mapped[str] = mapped_column(String(200))
+    first_name_lower: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["provider_id", "customer_id"],
+            ["provider_customers.provider_id", "provider_customers.customer_id"],
+        ),
+        ForeignKeyConstraint(
+            ["customer_id", "word"], ["customer_name_words.customer_id", "customer_name_words.word"]
+        ),
+    )
+
+
+class GrantNameWord(Base):
+    """A name word of a customer holding a voucher of an organizer's service.
+
+    One row per distinct (organizer, service, customer) of the purchasing powers and
+    name word of the customer, with its ordering keys. Rules B and C select customers
+    by their purchasing powers' organizer and service alone, so an organizer's name
+    search is the policy's own condition evaluated on these rows within an index range
+    (organizer, word prefix). Derived by `load` and `generate` (nothing else writes
+    purchasing powers or names) and by migration 0009.
+    """
+
+    __tablename__ = "grant_name_words"
+    organizer_id: Mapped[str] = mapped_column(ForeignKey("organizers.id"), primary_key=True)
+    word: Mapped[str] = mapped_column(_WORD, primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_name_lower: Mapped[str] = mapped_column(String(200))
+    first_name_lower: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["customer_id", "word"], ["customer_name_words.customer_id", "customer_name_words.word"]
         ),
     )
 

@@ -26,6 +26,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from . import models as m
 from .engine import read_rows
 from .raw_rows import with_values_inline
+from .scoped_words import restate
 from .service_sets import set_count_statement
 
 
@@ -223,6 +224,10 @@ def _totals(visible_customers: Select[Any], matching: Select[Any], shape: _Shape
         # a few dozen rows however many customers they hold.
         return _Totals(exact=by_sets, capped=None)
     if isinstance(keys, Select) and not one_row_criteria:
+        scoped = _scoped_matches(keys, shape)
+        if scoped is not None:
+            # Name words: the viewer's own matching words (data/scoped_words.py).
+            return _counted(select(scoped.c.page_id).distinct())
         unique = _one_per_customer(keys)
         keys = keys.where(*_name_words(shape, keys.selected_columns[0]))
         return _counted(keys if unique else keys.distinct())
@@ -232,15 +237,52 @@ def _totals(visible_customers: Select[Any], matching: Select[Any], shape: _Shape
     return _counted(matching.with_only_columns(m.Customer.id))
 
 
+def _matches(words: Any, scope: list[ColumnElement[bool]], shape: _Shape) -> Select[Any]:
+    """The customers with a word of `words` (a word table) matching the first searched
+    word and rows matching `scope`, each with its ordering keys (copied beside every
+    word, migration 0006), the other searched words checked per match."""
+    order = (
+        _code_point(words.c.last_name_lower, shape.dialect).label("order_last"),
+        _code_point(words.c.first_name_lower, shape.dialect).label("order_first"),
+        _code_point(words.c.customer_id, shape.dialect).label("order_id"),
+    )
+    return (
+        # The plain id too: joined under its own collation, the primary key serves it.
+        select(*order, words.c.customer_id.label("page_id"))
+        .where(
+            words.c.word.like(_word(0), escape="\\"),
+            *scope,
+            *_name_words(shape, words.c.customer_id)[1:],  # the other words, per match
+        )
+        .distinct()  # a customer may have two words with the prefix
+    )
+
+
+def _scoped_matches(keys: Select[Any], shape: _Shape) -> Any:
+    """A name search's matches from the viewer's own words, when the policy's statement
+    can be said on them (data/scoped_words.py): an index range (provider or organizer,
+    word prefix) holding the viewer's matches and no one else's. None without words,
+    or when the policy says more than those tables carry."""
+    if not shape.words:
+        return None
+    restated = restate(keys)
+    if restated is None:
+        return None
+    words, condition = restated
+    return _matches(words, [condition], shape).subquery("matches")
+
+
 def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any] | None:
     """A name search's page, from the matching words up (PostgreSQL; None otherwise).
 
-    The matches of the first word come from the word index with their customer's
-    ordering keys (migration 0006), the visible ones are kept (the policy's keys, as
-    for the total), the other words are checked per match, and the page is the first
-    of them in name order; only the page's customers are read. Walking the name-order
-    index instead reads every customer sorting before the matches: "kor" sorts under K,
-    so at a million customers an ADMIN's page probed 320,000 of them (615 ms).
+    The matches of the first word come from the viewer's own words with their
+    ordering keys where the policy's statement can be said on them
+    (`_scoped_matches`: a provider's, an organizer's grants'), else from all customers'
+    words with the visible ones kept (the policy's keys, as for the total). The other
+    words are checked per match, and the page is the first of them in name order; only
+    the page's customers are read. Walking the name-order index instead reads every
+    customer sorting before the matches: "kor" sorts under K, so at a million customers
+    an ADMIN's page probed 320,000 of them (615 ms).
     """
     keys = _visible_keys(visible_customers)
     if (
@@ -251,27 +293,14 @@ def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any]
         or not isinstance(keys, Select)
     ):
         return None
-    word = m.CustomerNameWord.__table__.alias("matched")
-    order = (
-        word.c.last_name_lower.collate("C").label("order_last"),
-        word.c.first_name_lower.collate("C").label("order_first"),
-        word.c.customer_id.collate("C").label("order_id"),
-    )
-    matches = (
-        # The plain id too: joined under its own collation, the primary key serves it.
-        select(*order, word.c.customer_id.label("page_id"))
-        .where(
-            word.c.word.like(_word(0), escape="\\"),
-            word.c.customer_id.in_(keys),
-            *_name_words(shape, word.c.customer_id)[1:],  # the other words, per match
-        )
-        .distinct()  # a customer may have two words with the prefix
-    )
+    all_matches = _scoped_matches(keys, shape)
+    if all_matches is None:
+        word = m.CustomerNameWord.__table__.alias("matched")
+        all_matches = _matches(word, [word.c.customer_id.in_(keys)], shape).subquery("matches")
     # Every visible match is found and sorted for the page anyway, so the same pass
     # counts them: the total rides on each row (`MATCH_TOTAL`), counted before the
     # cursor's condition, and a name search needs no count statement of its own (at 1M
     # customers that statement probed the matching words' visibility a second time).
-    all_matches = matches.subquery("matches")
     counted = select(*all_matches.c, func.count().over().label(MATCH_TOTAL)).subquery("counted")
     keys_in_order = (counted.c.order_last, counted.c.order_first, counted.c.order_id)
     ranked = select(*counted.c)

@@ -35,19 +35,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import (
-    BinaryExpression,
-    BindParameter,
-    BooleanClauseList,
-    ColumnClause,
-    False_,
-    Grouping,
-    Null,
-    True_,
-)
 
 from . import models as m
+from .scoped_words import condition_on
 
 PP = cast(Table, m.PurchasingPower.__table__)
 SETS = cast(Table, m.ServiceSet.__table__)
@@ -107,39 +97,7 @@ def _grant_condition(keys: Select[Any]) -> ColumnElement[bool] | None:
     power's organizer and service (compared with values, and/or, true/false): anything
     else the policy might say cannot be evaluated on a set, and is counted as it is.
     """
-    froms = keys.get_final_froms()
-    if len(froms) != 1 or keys.whereclause is None:
-        return None
-    source = froms[0]
-    if getattr(source, "element", source) is not PP:
-        return None
-    (selected,) = keys.selected_columns if len(keys.selected_columns) == 1 else (None,)
-    if not (isinstance(selected, ColumnClause) and _of(selected, source, "customer_id")):
-        return None
-    allowed = (BinaryExpression, BooleanClauseList, BindParameter, Grouping, True_, False_, Null)
-    for element in visitors.iterate(keys.whereclause):
-        if isinstance(element, ColumnClause):
-            if not any(_of(element, source, name) for name in _GRANT_COLUMNS):
-                return None
-        elif not isinstance(element, allowed):
-            return None
-
-    def on_members(element: Any, **_kw: Any) -> Any:
-        if isinstance(element, ColumnClause):
-            return MEMBERS.c[element.name]
-        return None
-
-    where: ColumnElement[bool] = keys.whereclause
-    return visitors.replacement_traverse(where, {}, on_members)
-
-
-def _of(column: ColumnClause[Any], source: Any, name: str) -> bool:
-    # The same FROM object, whatever ORM annotations each reference carries.
-    return _plain(column.table) is _plain(source) and column.name == name
-
-
-def _plain(element: Any) -> Any:
-    return element._deannotate() if element is not None else None
+    return condition_on(keys, PP, _GRANT_COLUMNS, MEMBERS)
 
 
 def set_count_statement(keys: Select[Any]) -> Select[Any] | None:

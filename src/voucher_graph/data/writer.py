@@ -12,6 +12,7 @@ from ..world.model import World
 from . import models as m
 from .access_relation import derive_provider_customers
 from .names import name_words, order_key
+from .scoped_words import derive_grant_words
 from .service_sets import derive_service_sets
 
 # Deletion order: children before parents, so foreign keys hold at every step. The
@@ -19,6 +20,8 @@ from .service_sets import derive_service_sets
 # `load --replace` / `generate --replace` keep it (CONTRACT.md, DOMAIN.md Access log).
 TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
     m.CorrectionRequest,
+    m.ProviderNameWord,
+    m.GrantNameWord,
     m.ProviderCustomer,
     m.ServiceSetMember,
     m.ServiceSet,
@@ -233,10 +236,13 @@ async def derive_tables(session: AsyncSession) -> int:
     The one place where `load` (write_world) and `generate` build derived data from
     the rows already in the database, in the caller's transaction: rule A's relation
     follows from the events and reservations, rules B and C's service sets from the
-    purchasing powers. Returns the provider-customer pairs.
+    purchasing powers, and the name words per provider (with rule A's relation) and
+    per grant from those and the customers' words (data/scoped_words.py). Returns
+    the provider-customer pairs.
     """
     pairs = await derive_provider_customers(session)
     await derive_service_sets(session)
+    await derive_grant_words(session)
     return pairs
 
 

@@ -1,0 +1,219 @@
+"""Name words within a viewer's scope: a name search that reads the viewer's matching
+words, not every matching word of the database.
+
+A name search asks for the visible customers with a word starting with a prefix. With
+one word table for all customers, the matches of "kor" are those of every provider and
+organizer (10,406 customers at a million), each checked against the viewer's rules, or
+the viewer's whole visible set (250,000 customers for the biggest provider) hashed
+against them: either way the search grows with the database, not with its answer.
+
+So the words are kept per scope as well, beside the facts the policy's rules read:
+- `provider_name_words`: rule A's relation (`provider_customers`) times the customer's
+  words, with the pair's three facts copied. Written wherever the relation is: derived
+  with it in bulk, and refreshed for a pair in the same transaction as every event
+  write of that pair (`refresh_provider_words`, called by access_relation).
+- `grant_name_words`: the (organizer, service, customer) of the purchasing powers
+  times the customer's words. Derived by `load` and `generate` only: nothing else
+  writes purchasing powers or names.
+
+The policy stays the only place that says who sees whom. Its statement for a provider
+is `SELECT pc.customer_id FROM provider_customers pc WHERE φ` with φ a condition on the
+pair's provider and facts, and for rules B and C `... FROM purchasing_powers pp WHERE
+φ` with φ on the grant's organizer and service. `restate` evaluates that same φ on a
+word table's rows, which carry those columns under the same names; a condition on
+anything else is not restated (None), and the search keeps its general statement. So
+nothing the policy says is dropped: either all of φ applies, or the word tables are not
+used.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
+    ColumnClause,
+    False_,
+    Grouping,
+    Null,
+    True_,
+)
+
+from . import models as m
+
+PAIRS = cast(Table, m.ProviderCustomer.__table__)
+POWERS = cast(Table, m.PurchasingPower.__table__)
+WORDS = cast(Table, m.CustomerNameWord.__table__)
+PROVIDER_WORDS = cast(Table, m.ProviderNameWord.__table__)
+GRANT_WORDS = cast(Table, m.GrantNameWord.__table__)
+
+# The facts of a pair that its word rows carry.
+PAIR_FACTS = ("last_event_date", "reservation_open", "last_reservation_end")
+# What a policy statement over each source may read, for the words to answer for it.
+_READABLE = {
+    PAIRS: ("provider_id", "customer_id", *PAIR_FACTS),
+    POWERS: ("organizer_id", "service_id", "customer_id"),
+}
+# The word table that restates each source.
+_WORDS_OF = {PAIRS: PROVIDER_WORDS, POWERS: GRANT_WORDS}
+# The plain comparisons a restated condition may be made of.
+_ALLOWED = (BinaryExpression, BooleanClauseList, BindParameter, Grouping, True_, False_, Null)
+
+
+def restate(keys: Select[Any]) -> tuple[Table, ColumnElement[bool]] | None:
+    """The word table that answers for `keys`, and the policy's condition φ on its rows;
+    None unless `keys` is exactly `SELECT s.customer_id FROM s WHERE φ` over rule A's
+    relation or the purchasing powers, with φ reading nothing but the columns the word
+    table carries."""
+    froms = keys.get_final_froms()
+    table = getattr(froms[0], "element", froms[0]) if len(froms) == 1 else None
+    if table not in _READABLE:
+        return None
+    words = _WORDS_OF[table]
+    condition = condition_on(keys, table, _READABLE[table], words)
+    return None if condition is None else (words, condition)
+
+
+def condition_on(
+    keys: Select[Any], source_table: Table, readable: tuple[str, ...], target: Any
+) -> ColumnElement[bool] | None:
+    """φ of `SELECT s.customer_id FROM s WHERE φ`, `s` an alias of `source_table`,
+    evaluated on `target`'s columns of the same names (`readable`).
+
+    None unless `keys` has exactly that shape and φ reads nothing but those columns,
+    compared with values (and/or, true/false/null): anything else the policy might say
+    cannot be evaluated on `target`, and the caller must keep the policy's statement.
+    """
+    froms = keys.get_final_froms()
+    if len(froms) != 1 or keys.whereclause is None:
+        return None
+    source = froms[0]
+    if getattr(source, "element", source) is not source_table:
+        return None
+    selected = keys.selected_columns
+    if not (
+        len(selected) == 1
+        and isinstance(selected[0], ColumnClause)
+        and of(selected[0], source, "customer_id")
+    ):
+        return None
+    for element in visitors.iterate(keys.whereclause):
+        if isinstance(element, ColumnClause):
+            if not any(of(element, source, name) for name in readable):
+                return None
+        elif not isinstance(element, _ALLOWED):
+            return None
+
+    def on_target(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, ColumnClause):
+            return target.c[element.name]
+        return None
+
+    where: ColumnElement[bool] = keys.whereclause
+    return visitors.replacement_traverse(where, {}, on_target)
+
+
+def of(column: ColumnClause[Any], source: Any, name: str) -> bool:
+    """Whether `column` is `source`'s column `name` (the same FROM object, whatever ORM
+    annotations each reference carries)."""
+    return _plain(column.table) is _plain(source) and column.name == name
+
+
+def _plain(element: Any) -> Any:
+    return element._deannotate() if element is not None else None
+
+
+def _provider_word_rows(*where: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(
+            PAIRS.c.provider_id,
+            WORDS.c.word,
+            WORDS.c.customer_id,
+            *(PAIRS.c[name] for name in PAIR_FACTS),
+            WORDS.c.last_name_lower,
+            WORDS.c.first_name_lower,
+        )
+        .join(WORDS, WORDS.c.customer_id == PAIRS.c.customer_id)
+        .where(*where)
+    )
+
+
+_PROVIDER_COLUMNS = [
+    "provider_id",
+    "word",
+    "customer_id",
+    *PAIR_FACTS,
+    "last_name_lower",
+    "first_name_lower",
+]
+
+
+async def derive_provider_words(session: AsyncSession) -> None:
+    """Build `provider_name_words` from rule A's relation and the name words, on the
+    server: called by `derive_provider_customers`, which empties it first (its rows
+    reference the relation's)."""
+    await session.execute(
+        insert(PROVIDER_WORDS).from_select(_PROVIDER_COLUMNS, _provider_word_rows())
+    )
+
+
+async def derive_grant_words(session: AsyncSession) -> None:
+    """(Re)build `grant_name_words` from the purchasing powers and the name words, on
+    the server (load, generate)."""
+    await session.execute(delete(GRANT_WORDS))
+    grants = (
+        select(POWERS.c.organizer_id, POWERS.c.service_id, POWERS.c.customer_id)
+        .distinct()
+        .subquery("grants")
+    )
+    await session.execute(
+        insert(GRANT_WORDS).from_select(
+            ["organizer_id", "word", "service_id", "customer_id", "last_name_lower",
+             "first_name_lower"],
+            select(
+                grants.c.organizer_id,
+                WORDS.c.word,
+                grants.c.service_id,
+                WORDS.c.customer_id,
+                WORDS.c.last_name_lower,
+                WORDS.c.first_name_lower,
+            ).join(WORDS, WORDS.c.customer_id == grants.c.customer_id),
+        )
+    )  # fmt: skip
+
+
+async def refresh_provider_words(session: AsyncSession, provider_id: str, customer_id: str) -> None:
+    """Copy one pair's facts onto its word rows (creating them with the pair): call it
+    after the pair's row is refreshed, in the same transaction, which holds that row's
+    lock (access_relation.refresh_provider_customer), so the copies are written in the
+    order the facts are and always equal them once committed."""
+    dialect = session.get_bind().dialect.name
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = dialect_insert(PROVIDER_WORDS).from_select(
+        _PROVIDER_COLUMNS,
+        _provider_word_rows(PAIRS.c.provider_id == provider_id, PAIRS.c.customer_id == customer_id),
+    )
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[
+                PROVIDER_WORDS.c.provider_id,
+                PROVIDER_WORDS.c.word,
+                PROVIDER_WORDS.c.customer_id,
+            ],
+            set_={name: upsert.excluded[name] for name in PAIR_FACTS},
+        )
+    )
