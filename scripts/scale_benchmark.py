@@ -467,6 +467,8 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                     ),
                 }
                 for query, (variables, statement, extra) in plans.items():
+                    if query not in args.queries:
+                        continue
                     print(f"  {label(size)} {role} {query} ...", end="", flush=True)
                     by_hand = partial(sql.fetch, resolved(statement), key, start, *extra)
                     if variables.get("after") == "unmeasured":
@@ -582,7 +584,16 @@ def main() -> None:
         "--capped", type=int, default=None, metavar="N",
         help="ask totalCountAtMost(atMost: N) instead of the exact totalCount",
     )  # fmt: skip
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--queries", default=",".join(QUERIES),
+        help=f"which queries, comma-separated (all: {','.join(QUERIES)})",
+    )  # fmt: skip
+    args = parser.parse_args()
+    args.queries = tuple(q.strip() for q in args.queries.split(","))
+    unknown = set(args.queries) - set(QUERIES)
+    if unknown:
+        parser.error(f"unknown queries: {', '.join(sorted(unknown))}")
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

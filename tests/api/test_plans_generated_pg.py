@@ -113,12 +113,20 @@ async def test_a_capped_total_is_the_total_stopped_at_the_bound(
     search = CustomerSearch(name_words=words)
     if words:
         # A name search's page counts all its matches as it finds them for the page
-        # (data/search.py MATCH_TOTAL): no count statement, capped or exact.
+        # (data/search.py MATCH_TOTAL): no count statement, capped or exact. Run
+        # (without timing): the page keeps its first rows in a bounded heap, never
+        # sorting every match, and reads the viewer's words once.
         for bound in (None, 20):
             [page] = await search_plans(
-                engine, OSO, viewers["RECORDER"], search, first=5, capped=bound
-            )
-            assert "WindowAgg" in page.types(), page
+                engine, OSO, viewers["RECORDER"], search, first=5, capped=bound,
+                analyze=True,
+            )  # fmt: skip
+            assert "Aggregate" in page.types(), page
+            sorts = [n for n in page.nodes if n["Node Type"] == "Sort"]
+            assert any(n["Sort Method"] == "top-N heapsort" for n in sorts), sorts
+            read = [n for n in page.nodes if n.get("Relation Name") == "provider_name_words"]
+            assert [n["Actual Loops"] for n in read] == [1], read
+            assert read[0]["Actual Rows"] > 2 * 6, read  # more than the heap kept
         return
     page, exact = await search_plans(engine, OSO, viewers["RECORDER"], search, first=5)
     page, capped = await search_plans(

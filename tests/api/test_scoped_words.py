@@ -72,7 +72,17 @@ async def test_every_users_name_searches_equal_the_policys_statement_over_all_wo
     monkeypatch.setattr(search, "_STATEMENTS", type(search._STATEMENTS)())
     general = {key: await answers(engine, *key) for key in scoped}
     assert scoped == general
-    # The comparison means something: long answers, and answers that differ by user.
+    # The comparison means something: long answers, answers that differ by user, and
+    # customers with two words of one prefix (one row per customer, still).
+    async with engine.connect() as connection:
+        repeated = await connection.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT customer_id FROM customer_name_words"
+                " WHERE word LIKE 'a%' OR word LIKE 'k%' OR word LIKE 'm%'"
+                " GROUP BY customer_id, substr(word, 1, 1) HAVING count(*) > 1) r"
+            )
+        )
+    assert repeated, "the world needs customers with two words of one prefix"
     assert max(len(pages) for pages in general.values()) > 4
     assert len({str(pages) for pages in general.values()}) > len(PREFIXES)
 
