@@ -100,6 +100,7 @@ async def test_each_event_write_keeps_the_relation(
         body = await api.data(RECORD, record_input(serviceDate="2026-11-25"), user="rec")
         new_id = body["recordEvent"]["id"]
         assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 25)
+        assert await words_copy_the_relation(engine)  # the new date, on the pair's words
         edit = record_input(serviceDate="2026-11-24")
         edit["input"]["id"] = new_id
         await api.data(RECORD, edit, user="rec")

@@ -36,6 +36,7 @@ from sqlalchemy import (
     Table,
     delete,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -99,7 +100,7 @@ def condition_on(
     cannot be evaluated on `target`, and the caller must keep the policy's statement.
     """
     froms = keys.get_final_froms()
-    if len(froms) != 1 or keys.whereclause is None:
+    if len(froms) != 1 or keys.whereclause is None or _more_than_where(keys):
         return None
     source = froms[0]
     if getattr(source, "element", source) is not source_table:
@@ -125,6 +126,20 @@ def condition_on(
 
     where: ColumnElement[bool] = keys.whereclause
     return visitors.replacement_traverse(where, {}, on_target)
+
+
+def _more_than_where(keys: Select[Any]) -> bool:
+    """Whether `keys` says anything besides its WHERE that restating would lose: a
+    GROUP BY or HAVING (which narrows the set), a LIMIT, OFFSET or FETCH, a DISTINCT ON.
+    (A plain DISTINCT or an ORDER BY changes no member of the set.)"""
+    return bool(
+        keys._group_by_clauses
+        or keys._having_criteria
+        or keys._limit_clause is not None
+        or keys._offset_clause is not None
+        or keys._fetch_clause is not None
+        or keys._distinct_on
+    )
 
 
 def of(column: ColumnClause[Any], source: Any, name: str) -> bool:
@@ -215,5 +230,12 @@ async def refresh_provider_words(session: AsyncSession, provider_id: str, custom
                 PROVIDER_WORDS.c.customer_id,
             ],
             set_={name: upsert.excluded[name] for name in PAIR_FACTS},
+            # Rows whose facts did not change are left alone: the facts are in the
+            # primary key's INCLUDE, so every update writes a new index entry and
+            # clears the page's all-visible bit that index-only scans rely on.
+            where=or_(
+                *(PROVIDER_WORDS.c[name].is_distinct_from(upsert.excluded[name])
+                  for name in PAIR_FACTS)
+            ),
         )
     )

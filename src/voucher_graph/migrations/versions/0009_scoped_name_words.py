@@ -26,8 +26,9 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-# The same rows as data/scoped_words.py's derive_scoped_words, in SQL that both
-# databases accept (a migration must not import code that later changes).
+# The same rows as data/scoped_words.py's derive_provider_words and derive_grant_words,
+# in SQL that both databases accept (a migration must not import code that later
+# changes).
 DERIVE_PROVIDER_WORDS = """
 INSERT INTO provider_name_words
     (provider_id, word, customer_id, last_event_date, reservation_open,
