@@ -109,12 +109,12 @@ def condition_on(
     if not (
         len(selected) == 1
         and isinstance(selected[0], ColumnClause)
-        and of(selected[0], source, "customer_id")
+        and _of(selected[0], source, "customer_id")
     ):
         return None
     for element in visitors.iterate(keys.whereclause):
         if isinstance(element, ColumnClause):
-            if not any(of(element, source, name) for name in readable):
+            if not any(_of(element, source, name) for name in readable):
                 return None
         elif not isinstance(element, _ALLOWED):
             return None
@@ -142,7 +142,7 @@ def _more_than_where(keys: Select[Any]) -> bool:
     )
 
 
-def of(column: ColumnClause[Any], source: Any, name: str) -> bool:
+def _of(column: ColumnClause[Any], source: Any, name: str) -> bool:
     """Whether `column` is `source`'s column `name` (the same FROM object, whatever ORM
     annotations each reference carries)."""
     return _plain(column.table) is _plain(source) and column.name == name
@@ -167,23 +167,16 @@ def _provider_word_rows(*where: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_PROVIDER_COLUMNS = [
-    "provider_id",
-    "word",
-    "customer_id",
-    *PAIR_FACTS,
-    "last_name_lower",
-    "first_name_lower",
-]
+def _insert_rows(table: Table, rows: Select[Any], dialect_insert: Any = insert) -> Any:
+    """INSERT INTO `table` ... `rows`, whose columns are named as the table's."""
+    return dialect_insert(table).from_select(list(rows.selected_columns.keys()), rows)
 
 
 async def derive_provider_words(session: AsyncSession) -> None:
     """Build `provider_name_words` from rule A's relation and the name words, on the
     server: called by `derive_provider_customers`, which empties it first (its rows
     reference the relation's)."""
-    await session.execute(
-        insert(PROVIDER_WORDS).from_select(_PROVIDER_COLUMNS, _provider_word_rows())
-    )
+    await session.execute(_insert_rows(PROVIDER_WORDS, _provider_word_rows()))
 
 
 async def derive_grant_words(session: AsyncSession) -> None:
@@ -195,20 +188,15 @@ async def derive_grant_words(session: AsyncSession) -> None:
         .distinct()
         .subquery("grants")
     )
-    await session.execute(
-        insert(GRANT_WORDS).from_select(
-            ["organizer_id", "word", "service_id", "customer_id", "last_name_lower",
-             "first_name_lower"],
-            select(
-                grants.c.organizer_id,
-                WORDS.c.word,
-                grants.c.service_id,
-                WORDS.c.customer_id,
-                WORDS.c.last_name_lower,
-                WORDS.c.first_name_lower,
-            ).join(WORDS, WORDS.c.customer_id == grants.c.customer_id),
-        )
-    )  # fmt: skip
+    rows = select(
+        grants.c.organizer_id,
+        WORDS.c.word,
+        grants.c.service_id,
+        WORDS.c.customer_id,
+        WORDS.c.last_name_lower,
+        WORDS.c.first_name_lower,
+    ).join(WORDS, WORDS.c.customer_id == grants.c.customer_id)
+    await session.execute(_insert_rows(GRANT_WORDS, rows))
 
 
 async def refresh_provider_words(session: AsyncSession, provider_id: str, customer_id: str) -> None:
@@ -218,17 +206,14 @@ async def refresh_provider_words(session: AsyncSession, provider_id: str, custom
     order the facts are and always equal them once committed."""
     dialect = session.get_bind().dialect.name
     dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = dialect_insert(PROVIDER_WORDS).from_select(
-        _PROVIDER_COLUMNS,
+    upsert = _insert_rows(
+        PROVIDER_WORDS,
         _provider_word_rows(PAIRS.c.provider_id == provider_id, PAIRS.c.customer_id == customer_id),
+        dialect_insert,
     )
     await session.execute(
         upsert.on_conflict_do_update(
-            index_elements=[
-                PROVIDER_WORDS.c.provider_id,
-                PROVIDER_WORDS.c.word,
-                PROVIDER_WORDS.c.customer_id,
-            ],
+            index_elements=list(PROVIDER_WORDS.primary_key.columns),
             set_={name: upsert.excluded[name] for name in PAIR_FACTS},
             # Rows whose facts did not change are left alone: the facts are in the
             # primary key's INCLUDE, so every update writes a new index entry and
