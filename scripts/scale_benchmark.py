@@ -54,15 +54,14 @@ ROLES = ("RECORDER", "STAFF", "ADMIN")
 QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
 
 # The best hand-written SQL for each answer, over the persisted access relation and the
-# indexes of migrations 0002-0009 ($1 = provider, organizer or user id, $2 = window start).
+# indexes of migrations 0002-0010 ($1 = provider, organizer or user id, $2 = window start).
 #
 # VISIBLE[role] is "the viewer sees customer c" as a correlated condition: the page walks
 # the C-collated name-order index and probes it per row (a primary-key probe of
 # provider_customers, or the grant index of purchasing_powers), so a page costs what a
 # page costs. KEYS[role] is the visible set as ids, for the count: read from one
 # covering index (index-only), DISTINCT only where a customer can appear twice.
-RULE_A = """(pc.last_event_date >= $2 OR pc.reservation_open
-             OR pc.last_reservation_end >= $2)"""
+RULE_A = "(pc.last_date >= $2 OR pc.reservation_open)"
 # Rule B's grants, (organizer, service) pairs of the STAFF user's teams, are read once
 # per viewer (as the API reads them with the viewer) and written into the statements
 # in place of GRANTS, as literal equalities the grant index serves.
@@ -97,8 +96,12 @@ SET_TOTAL = """SELECT CASE WHEN count(DISTINCT s.organizer_id) <= 1
         ELSE (SELECT count(*) FROM (@KEYS@) k) END
       FROM service_sets s WHERE s.id IN (SELECT m.set_id FROM service_set_members m
       WHERE @MEMBERS@)"""
+# The provider's count: the sum over its (date, open) classes (migration 0010), rule A
+# on each class.
+CLASS_TOTAL = f"""SELECT coalesce(sum(pc.customer_count), 0) FROM provider_customer_counts pc
+      WHERE pc.provider_id = $1 AND {RULE_A}"""
 TOTAL = {
-    "RECORDER": f"SELECT count(*) FROM ({KEYS['RECORDER']}) k",
+    "RECORDER": CLASS_TOTAL,
     "STAFF": SET_TOTAL.replace("@KEYS@", KEYS["STAFF"]).replace("@MEMBERS@", MEMBER_GRANTS),
     "ADMIN": SET_TOTAL.replace("@KEYS@", KEYS["ADMIN"]).replace(
         "@MEMBERS@", "m.organizer_id = $1"
@@ -164,10 +167,11 @@ def page_sql(
 ) -> str:
     """One statement (one round trip): the page (PAGE + 1 rows) and the total.
 
-    The total counts the visible keys alone (index-only); the customers table is not
-    read. With `capped` (totalCountAtMost), the same count stopped after `capped` + 1
-    keys; the service sets' sum (rules B and C without a name) is exact and as cheap. A
-    name search counts its visible matches in the pass that finds them for the page.
+    The total sums the provider's (date, open) classes or the organizer's service sets;
+    the customers table is not read. With `capped` (totalCountAtMost) the same sum,
+    exact and cheaper than a count stopped after `capped` + 1 keys (`capped` is kept
+    for the signature's callers). A name search counts its visible matches in the pass
+    that finds them for the page.
     """
 
     def rows(keyset: str, limit: int) -> str:
@@ -191,10 +195,9 @@ def page_sql(
           JOIN customers c ON c.id = m.customer_id
          WHERE {USES_WINDOW}
          ORDER BY m.l, m.f, m.i"""
-    if capped is not None and role == "RECORDER":
-        total = f"SELECT count(*) FROM ({KEYS[role]} LIMIT {capped + 1}) k"
-    else:
-        total = TOTAL[role]
+    # Capped or not, the classes' or sets' sum is exact and cheaper than a count stopped
+    # at the bound (the comparison caps it).
+    total = TOTAL[role]
     page = rows(KEYSET if after else "TRUE", PAGE + 1)
     return f"""
         SELECT t.total, p.id, p.last_name

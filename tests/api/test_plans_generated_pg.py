@@ -89,11 +89,11 @@ async def test_a_page_walks_the_name_index_and_the_total_reads_an_index(
     assert not page.seq_scans(), page
     assert "customers" not in total.relations(), total
     if role == "RECORDER":
-        # The total: the visible keys from one index, never the customers table.
+        # Rule A: the sum over the provider's (date, open) classes, and the policy's
+        # keys only in the InitPlan for classes of two providers.
+        assert relations(total.main_nodes) == {"provider_customer_counts"}, total
         assert not total.seq_scans(), total
-        assert {n["Node Type"] for n in total.nodes if "Relation Name" in n} == {
-            "Index Only Scan"
-        }
+        assert relations(total.init_plans) <= {"provider_customers"}, total
     else:
         # Rules B and C: the service sets that the viewer's grants select (a few dozen
         # rows; a scan of them is the planner's honest choice at this size), and the
@@ -107,9 +107,9 @@ async def test_a_page_walks_the_name_index_and_the_total_reads_an_index(
 async def test_a_capped_total_is_the_total_stopped_at_the_bound(
     engine: AsyncEngine, viewers: dict[str, str], words: tuple[str, ...]
 ) -> None:
-    # totalCountAtMost for the provider (whose exact total counts every visible key):
-    # the exact total's statement with a limit (data/search.py), so the index-only
-    # range of the provider's keys stops at the bound + 1; never the customers table.
+    # totalCountAtMost for the provider: its exact total sums its classes
+    # (data/provider_counts.py), as cheap as a count stopped at the bound, so the capped
+    # total is that same statement; never the customers table.
     search = CustomerSearch(name_words=words)
     if words:
         # A name search's page counts all its matches as it finds them for the page
@@ -133,9 +133,8 @@ async def test_a_capped_total_is_the_total_stopped_at_the_bound(
         engine, OSO, viewers["RECORDER"], search, first=5, capped=20
     )
     assert capped.nodes[0]["Node Type"] == "Aggregate", capped
-    assert "Limit" in capped.types(), capped
     assert capped.indexes() == exact.indexes(), (capped, exact)
-    assert "customers" not in capped.relations(), capped
+    assert relations(capped.main_nodes) == {"provider_customer_counts"}, capped
     assert not capped.seq_scans(), capped
 
 
@@ -169,6 +168,38 @@ async def test_an_organizers_total_reads_its_service_sets_not_its_customers(
     # 2,000-3,000 customers counted.
     assert read["service_set_members"] <= members, read
     assert read["service_sets"] <= sets < 2_000, read
+
+
+async def test_a_providers_total_reads_its_classes_not_its_customers(
+    engine: AsyncEngine, viewers: dict[str, str]
+) -> None:
+    # Run (EXPLAIN ANALYZE without timing): the rows each node really read.
+    _page, total = await plans(engine, viewers["RECORDER"], CustomerSearch(), analyze=True)
+    provider = await one_value(
+        engine, "SELECT provider_id FROM users WHERE id = :u", u=viewers["RECORDER"]
+    )
+    classes = int(
+        await one_value(
+            engine,
+            "SELECT count(*) FROM provider_customer_counts WHERE provider_id = :p",
+            p=provider,
+        )
+    )
+    pairs = int(
+        await one_value(
+            engine, "SELECT count(*) FROM provider_customers WHERE provider_id = :p", p=provider
+        )
+    )
+    # The classes are of one provider: the DISTINCT count never ran.
+    assert [n["Actual Loops"] for n in total.init_plans] == [0], total
+    read = {
+        n["Relation Name"]: n["Actual Rows"] * n["Actual Loops"]
+        for n in total.main_nodes
+        if "Relation Name" in n
+    }
+    # The provider's classes, fewer than its customers: not the pairs themselves.
+    assert set(read) == {"provider_customer_counts"}, read
+    assert read["provider_customer_counts"] <= classes < pairs, (read, classes, pairs)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -15,8 +15,10 @@ from support import TODAY, Api, is_postgres, make_api
 
 from voucher_graph.data.access_relation import derive_provider_customers
 from voucher_graph.data.engine import StatementCounter, session_factory
+from voucher_graph.data.provider_counts import Facts as Facts_
+from voucher_graph.data.provider_counts import count_change
 
-Facts = set[tuple[str, str, Any, bool, Any]]
+Facts = set[tuple[str, str, Any, bool]]
 
 
 def _day(value: Any) -> date | None:
@@ -28,15 +30,11 @@ async def kept(engine: AsyncEngine) -> Facts:
     async with engine.connect() as connection:
         rows = await connection.execute(
             text(
-                "SELECT provider_id, customer_id, last_event_date, reservation_open,"
-                " last_reservation_end FROM provider_customers"
+                "SELECT provider_id, customer_id, last_date, reservation_open"
+                " FROM provider_customers"
             )
         )
-        return {
-            (p, c, _day(e), bool(o), _day(r))
-            for p, c, e, o, r in rows
-            if e is not None or o or r is not None
-        }
+        return {(p, c, _day(d), bool(o)) for p, c, d, o in rows if d is not None or o}
 
 
 async def derived(engine: AsyncEngine) -> Facts:
@@ -45,11 +43,11 @@ async def derived(engine: AsyncEngine) -> Facts:
         await derive_provider_customers(session)
         rows = await session.execute(
             text(
-                "SELECT provider_id, customer_id, last_event_date, reservation_open,"
-                " last_reservation_end FROM provider_customers"
+                "SELECT provider_id, customer_id, last_date, reservation_open"
+                " FROM provider_customers"
             )
         )
-        facts = {(p, c, _day(e), bool(o), _day(r)) for p, c, e, o, r in rows}
+        facts = {(p, c, _day(d), bool(o)) for p, c, d, o in rows}
         await session.rollback()
     return facts
 
@@ -58,13 +56,13 @@ async def derived(engine: AsyncEngine) -> Facts:
 # writes they must be exactly the relation times its customers' words, no row missing,
 # none extra, no fact stale.
 _WORD_COPIES = """
-SELECT pc.provider_id, w.word, w.customer_id, pc.last_event_date, pc.reservation_open,
-       pc.last_reservation_end, w.last_name_lower, w.first_name_lower
+SELECT pc.provider_id, w.word, w.customer_id, pc.last_date, pc.reservation_open,
+       w.last_name_lower, w.first_name_lower
 FROM provider_customers pc JOIN customer_name_words w ON w.customer_id = pc.customer_id
 """
 _WORDS_KEPT = """
-SELECT provider_id, word, customer_id, last_event_date, reservation_open,
-       last_reservation_end, last_name_lower, first_name_lower
+SELECT provider_id, word, customer_id, last_date, reservation_open, last_name_lower,
+       first_name_lower
 FROM provider_name_words
 """
 
@@ -77,11 +75,36 @@ async def words_copy_the_relation(engine: AsyncEngine) -> bool:
     return len(kept_words) == len(copies) and set(kept_words) == copies
 
 
-async def last_event_date(engine: AsyncEngine, provider: str, customer: str) -> date | None:
+# The provider's classes (data/provider_counts.py) are the relation grouped by its
+# facts: after any writes every class counts exactly the pairs that have its facts.
+_CLASSES_OF_THE_RELATION = """
+SELECT provider_id, last_date, reservation_open, count(*)
+FROM provider_customers GROUP BY provider_id, last_date, reservation_open
+"""
+_CLASSES_KEPT = """
+SELECT provider_id, last_date, reservation_open, customer_count
+FROM provider_customer_counts WHERE customer_count <> 0
+"""
+
+
+async def classes_count_the_relation(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        grouped = {
+            (p, _day(d), bool(o), n)
+            for p, d, o, n in await connection.execute(text(_CLASSES_OF_THE_RELATION))
+        }
+        kept_classes = [
+            (p, _day(d), bool(o), n) for p, d, o, n in await connection.execute(text(_CLASSES_KEPT))
+        ]
+    assert grouped
+    return len(kept_classes) == len(grouped) and set(kept_classes) == grouped
+
+
+async def last_date(engine: AsyncEngine, provider: str, customer: str) -> date | None:
     async with engine.connect() as connection:
         value = await connection.scalar(
             text(
-                "SELECT last_event_date FROM provider_customers"
+                "SELECT last_date FROM provider_customers"
                 " WHERE provider_id = :p AND customer_id = :c"
             ),
             {"p": provider, "c": customer},
@@ -95,21 +118,24 @@ async def test_each_event_write_keeps_the_relation(
     async with world_apis(engine, counter) as (api,):
         assert await kept(engine) == await derived(engine)
         assert await words_copy_the_relation(engine)
-        before = await last_event_date(engine, "p1", "c1")
+        assert await classes_count_the_relation(engine)
+        before = await last_date(engine, "p1", "c1")
         assert before == date(2026, 11, 22)  # e-rejected counts: any status
         body = await api.data(RECORD, record_input(serviceDate="2026-11-25"), user="rec")
         new_id = body["recordEvent"]["id"]
-        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 25)
-        assert await words_copy_the_relation(engine)  # the new date, on the pair's words
+        assert await last_date(engine, "p1", "c1") == date(2026, 11, 25)
+        assert await words_copy_the_relation(engine)
+        assert await classes_count_the_relation(engine)  # the new date, on the pair's words
         edit = record_input(serviceDate="2026-11-24")
         edit["input"]["id"] = new_id
         await api.data(RECORD, edit, user="rec")
-        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 24)
+        assert await last_date(engine, "p1", "c1") == date(2026, 11, 24)
         await api.data(DELETE, {"id": new_id}, user="rec")
         # The latest of the remaining non-deleted events again.
-        assert await last_event_date(engine, "p1", "c1") == before
+        assert await last_date(engine, "p1", "c1") == before
         assert await kept(engine) == await derived(engine)
         assert await words_copy_the_relation(engine)
+        assert await classes_count_the_relation(engine)
 
 
 async def test_a_failed_mutation_leaves_the_relation_as_it_was(
@@ -118,7 +144,7 @@ async def test_a_failed_mutation_leaves_the_relation_as_it_was(
     # All or nothing: the recording is rolled back with the second mutation's error.
     document = (
         "mutation($i: RecordEventInput!) { a: recordEvent(input: $i) { id } "
-        "b: deleteEvent(id: \"e-rejected\") }"
+        'b: deleteEvent(id: "e-rejected") }'
     )
     async with world_apis(engine, counter) as (api,):
         before = await kept(engine)
@@ -128,6 +154,7 @@ async def test_a_failed_mutation_leaves_the_relation_as_it_was(
         assert body.get("errors")
         assert await kept(engine) == before
         assert await words_copy_the_relation(engine)
+        assert await classes_count_the_relation(engine)
 
 
 @pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL's concurrent writers")
@@ -159,7 +186,7 @@ async def test_writes_at_the_same_moment_leave_the_relation_agreeing_with_the_ev
         for day in ("2026-11-26", "2026-11-25", "2026-11-24"):
             body = await api.data(RECORD, record_input(serviceDate=day, units="0.1"), user="rec")
             latest.append(body["recordEvent"]["id"])
-        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 26)
+        assert await last_date(engine, "p1", "c1") == date(2026, 11, 26)
         calls = [
             deleting(latest[0]),
             recording("2026-11-23", "rec"),
@@ -179,7 +206,8 @@ async def test_writes_at_the_same_moment_leave_the_relation_agreeing_with_the_ev
         assert all(not b.get("errors") for b in bodies), bodies
         assert await kept(engine) == await derived(engine)
         assert await words_copy_the_relation(engine)
-        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 23)
+        assert await classes_count_the_relation(engine)
+        assert await last_date(engine, "p1", "c1") == date(2026, 11, 23)
 
 
 @pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL's row locks")
@@ -214,6 +242,42 @@ async def test_a_writer_waiting_on_the_relation_row_recomputes_after_the_first_c
             await deleting.commit()
             await waiting
             await recording.commit()
-        assert await last_event_date(engine, "p1", "c1") == date(2026, 11, 23)
+        assert await last_date(engine, "p1", "c1") == date(2026, 11, 23)
         assert await kept(engine) == await derived(engine)
         assert await words_copy_the_relation(engine)
+        assert await classes_count_the_relation(engine)
+
+
+@pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL's concurrent writers")
+async def test_writers_moving_pairs_between_two_classes_at_once_lose_no_step(
+    engine: AsyncEngine, counter: StatementCounter
+) -> None:
+    """Half the writers move a pair of p1 from class X to Y, the other half from Y to X,
+    all at once, each holding its class rows until it commits: none deadlocks (the
+    rows are taken in key order) and every step is counted."""
+    x: Facts_ = (date(2020, 1, 1), False)
+    y: Facts_ = (date(2020, 1, 2), False)
+    async with world_apis(engine, counter):
+        async with session_factory(engine)() as session, session.begin():
+            for _ in range(10):
+                await count_change(session, "p1", None, x)
+                await count_change(session, "p1", None, y)
+
+        async def move(before: Facts_, after: Facts_) -> None:
+            async with session_factory(engine)() as session, session.begin():
+                await count_change(session, "p1", before, after)
+                await asyncio.sleep(0.02)  # hold both rows while the others arrive
+
+        moves = [move(x, y) for _ in range(6)] + [move(y, x) for _ in range(4)]
+        await asyncio.gather(*moves)
+        async with engine.connect() as connection:
+            found = dict(
+                (_day(d), n)
+                for d, n in await connection.execute(
+                    text(
+                        "SELECT last_date, customer_count FROM provider_customer_counts"
+                        " WHERE provider_id = 'p1' AND last_date < '2021-01-01'"
+                    )
+                )
+            )
+    assert found == {x[0]: 10 - 6 + 4, y[0]: 10 + 6 - 4}

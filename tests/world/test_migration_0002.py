@@ -15,8 +15,8 @@ from voucher_graph.data.engine import session_factory
 from voucher_graph.data.migrate import alembic_config, upgrade
 
 FACTS = (
-    "SELECT provider_id, customer_id, last_event_date, reservation_open,"
-    " last_reservation_end FROM provider_customers ORDER BY provider_id, customer_id"
+    "SELECT provider_id, customer_id, last_date, reservation_open"
+    " FROM provider_customers ORDER BY provider_id, customer_id"
 )
 
 

@@ -184,7 +184,8 @@ async def keep_access(session: AsyncSession, event: m.Event) -> None:
     """Bring rule A's relation up to date with a recorded, edited or deleted event.
 
     In the request's transaction, so that the relation and the events commit together.
-    Called after the event's locks, so the relation row is always the last lock taken.
+    Called after the event's locks, so the relation row and then its provider's class
+    rows (in key order, data/provider_counts.py) are always the last locks taken.
     """
     await session.flush()
     await refresh_provider_customer(session, event.provider_id, event.customer_id)

@@ -266,19 +266,23 @@ EVENT_NOT_DELETED = Event.deleted.is_(False)
 class ProviderCustomer(Base):
     """Rule A's facts for one provider and customer, kept with every event write.
 
-    `last_event_date` is the latest service date of the provider's non-deleted events on
-    the customer's purchasing powers; `reservation_open` says whether one of its
-    reservations on them has no end, `last_reservation_end` is the latest end among
-    those that have one. Rule A is then `provider_id = P` and one of these reaching the
-    window: a primary-key range, not a scan of events and reservations (data/access_relation.py).
+    `last_date` is the latest of the service dates of the provider's non-deleted events
+    on the customer's purchasing powers and the ends of its reservations on them (None
+    when there is neither); `reservation_open` says whether one of those reservations
+    has no end. Rule A is then `provider_id = P` and `last_date` inside the window or
+    `reservation_open`: a primary-key range, not a scan of events and reservations
+    (data/access_relation.py). One date rather than the latest event and the latest
+    reservation end apart (migration 0010): rule A reads them alike, and with one date
+    a provider's pairs fall into a few thousand (date, open) classes whose sizes
+    `ProviderCustomerCount` keeps, so that an exact count of a provider's customers
+    reads those, not every pair.
     """
 
     __tablename__ = "provider_customers"
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    last_event_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     reservation_open: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_reservation_end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (
         Index("ix_provider_customers_customer", "customer_id", "provider_id"),
@@ -287,11 +291,35 @@ class ProviderCustomer(Base):
             "ix_provider_customers_facts",
             "provider_id",
             "customer_id",
-            "last_event_date",
+            "last_date",
             "reservation_open",
-            "last_reservation_end",
         ),
     )
+
+
+# The key's stand-in for "no date" (a primary key column cannot be NULL).
+NO_DATE = date(1, 1, 1)
+
+
+class ProviderCustomerCount(Base):
+    """How many of a provider's `provider_customers` rows have these facts.
+
+    The relation grouped by (provider, `last_date`, `reservation_open`), kept in the
+    same transaction as every write of a pair (data/provider_counts.py). A provider's
+    exact count of visible customers is then the policy's own rule A condition
+    evaluated on these rows, summed: its classes are bounded by the calendar (one per
+    date and open state, about 3,700 for five years of data), not by its customers
+    (250,000 pairs for the biggest provider at a million customers). `date_key` is
+    `last_date` with NO_DATE for None, for the primary key alone; the policy reads
+    `last_date`.
+    """
+
+    __tablename__ = "provider_customer_counts"
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    date_key: Mapped[date] = mapped_column(Date, primary_key=True)
+    reservation_open: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    last_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    customer_count: Mapped[int] = mapped_column(Integer)
 
 
 # A name word compared by code point on PostgreSQL too: a primary key that starts with
@@ -304,7 +332,7 @@ class ProviderNameWord(Base):
     """A name word of a customer in rule A's relation, with that pair's facts.
 
     One row per `provider_customers` row and name word of its customer, carrying the
-    pair's three facts (copied, kept in the same transaction as every write of the
+    pair's facts (copied, kept in the same transaction as every write of the
     pair: data/scoped_words.py) and the customer's ordering keys. A provider's name
     search is then the policy's own rule A condition evaluated on this table's rows
     within an index range (provider, word prefix): it reads the provider's matching
@@ -317,9 +345,8 @@ class ProviderNameWord(Base):
     provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     word: Mapped[str] = mapped_column(_WORD, primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    last_event_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     reservation_open: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_reservation_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     last_name_lower: Mapped[str] = mapped_column(String(200))
     first_name_lower: Mapped[str] = mapped_column(String(200))
 

@@ -136,9 +136,7 @@ def _positional(result: Any) -> bool:
     """Whether compiled `result` is fixed SQL with positional parameters (nothing for
     SQLAlchemy to expand or render when it runs)."""
     return not (
-        result.post_compile_params
-        or result.literal_execute_params
-        or result.positiontup is None
+        result.post_compile_params or result.literal_execute_params or result.positiontup is None
     )
 
 

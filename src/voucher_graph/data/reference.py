@@ -23,9 +23,7 @@ from . import models as m
 
 # The current generation: a scalar subquery for the viewer's statement and the loads.
 GENERATION = (
-    select(m.ReferenceGeneration.generation)
-    .where(m.ReferenceGeneration.id == 1)
-    .scalar_subquery()
+    select(m.ReferenceGeneration.generation).where(m.ReferenceGeneration.id == 1).scalar_subquery()
 )
 GENERATION_COLUMN = "reference_generation"
 

@@ -9,7 +9,7 @@ against them: either way the search grows with the database, not with its answer
 
 So the words are kept per scope as well, beside the facts the policy's rules read:
 - `provider_name_words`: rule A's relation (`provider_customers`) times the customer's
-  words, with the pair's three facts copied. Written wherever the relation is: derived
+  words, with the pair's facts copied. Written wherever the relation is: derived
   with it in bulk, and refreshed for a pair in the same transaction as every event
   write of that pair (`refresh_provider_words`, called by access_relation).
 - `grant_name_words`: the (organizer, service, customer) of the purchasing powers
@@ -63,7 +63,7 @@ PROVIDER_WORDS = cast(Table, m.ProviderNameWord.__table__)
 GRANT_WORDS = cast(Table, m.GrantNameWord.__table__)
 
 # The facts of a pair that its word rows carry.
-PAIR_FACTS = ("last_event_date", "reservation_open", "last_reservation_end")
+PAIR_FACTS = ("last_date", "reservation_open")
 # What a policy statement over each source may read, for the words to answer for it.
 _READABLE = {
     PAIRS: ("provider_id", "customer_id", *PAIR_FACTS),
@@ -219,8 +219,10 @@ async def refresh_provider_words(session: AsyncSession, provider_id: str, custom
             # primary key's INCLUDE, so every update writes a new index entry and
             # clears the page's all-visible bit that index-only scans rely on.
             where=or_(
-                *(PROVIDER_WORDS.c[name].is_distinct_from(upsert.excluded[name])
-                  for name in PAIR_FACTS)
+                *(
+                    PROVIDER_WORDS.c[name].is_distinct_from(upsert.excluded[name])
+                    for name in PAIR_FACTS
+                )
             ),
         )
     )

@@ -28,6 +28,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from . import models as m
 from .engine import read_rows
 from .raw_rows import with_values_inline
+from .provider_counts import provider_count_statement
 from .scoped_words import restate
 from .service_sets import set_count_statement
 
@@ -216,15 +217,17 @@ def _totals(visible_customers: Select[Any], matching: Select[Any], shape: _Shape
     """
     keys = _visible_keys(visible_customers)
     one_row_criteria = shape.ssn or shape.voucher_number
-    by_sets = (
-        set_count_statement(keys)
+    by_classes = (
+        _class_count(keys)
         if isinstance(keys, Select) and not (one_row_criteria or shape.words)
         else None
     )
-    if by_sets is not None:
+    if by_classes is not None:
         # Rules B and C: the sum over the viewer's service sets (data/service_sets.py),
-        # a few dozen rows however many customers they hold.
-        return _Totals(exact=by_sets, capped=None)
+        # a few dozen rows however many customers they hold; rule A: the sum over the
+        # provider's (date, open) classes (data/provider_counts.py), a few thousand.
+        # Either is exact and as cheap as a capped count, so none is kept apart.
+        return _Totals(exact=by_classes, capped=None)
     if isinstance(keys, Select) and not one_row_criteria:
         scoped = _scoped_matches(keys, shape)
         if scoped is not None:
@@ -239,6 +242,11 @@ def _totals(visible_customers: Select[Any], matching: Select[Any], shape: _Shape
     return _counted(matching.with_only_columns(m.Customer.id))
 
 
+def _class_count(keys: Select[Any]) -> Select[Any] | None:
+    by_sets = set_count_statement(keys)
+    return by_sets if by_sets is not None else provider_count_statement(keys)
+
+
 def _matches(words: Any, scope: list[ColumnElement[bool]], shape: _Shape) -> Select[Any]:
     """The words of `words` (a word table) matching the first searched word and rows
     matching `scope`, each with its customer's ordering keys (copied beside every
@@ -251,8 +259,7 @@ def _matches(words: Any, scope: list[ColumnElement[bool]], shape: _Shape) -> Sel
     )
     return (
         # The plain id too: joined under its own collation, the primary key serves it.
-        select(*order, words.c.customer_id.label("page_id"))
-        .where(
+        select(*order, words.c.customer_id.label("page_id")).where(
             words.c.word.like(_word(0), escape="\\"),
             *scope,
             *_name_words(shape, words.c.customer_id)[1:],  # the other words, per match
@@ -420,9 +427,7 @@ class _Statements:
         # themselves ("kor" or "a"): such a page (`page`) is prepared afresh for every
         # run (raw_rows.fetch `fresh_plan`).
         self._unlimited = None if shape.words else unlimited
-        self._pages: OrderedDict[tuple[int, bool, Select[Any] | None], Select[Any]] = (
-            OrderedDict()
-        )
+        self._pages: OrderedDict[tuple[int, bool, Select[Any] | None], Select[Any]] = OrderedDict()
         if not shape.words and self.totals.capped is not None:
             self.totals = _Totals(
                 exact=self.totals.exact, capped=with_values_inline(self.totals.capped)
@@ -544,9 +549,7 @@ async def search_customers(
         session, page, {**values, "page_limit": first + 1},
         fresh_plan=True,  # needless when its scope is in its text (raw_rows.fetch)
     )  # fmt: skip
-    total_in_page = statements.total_in_page or (
-        with_total and statements.total_column is not None
-    )
+    total_in_page = statements.total_in_page or (with_total and statements.total_column is not None)
 
     async def total() -> int:
         if after is None and len(rows) <= first:

@@ -111,9 +111,7 @@ def set_count_statement(keys: Select[Any]) -> Select[Any] | None:
     if condition is None:
         return None
     matching = select(MEMBERS.c.set_id).where(condition)
-    distinct_keys = (
-        select(func.count()).select_from(keys.distinct().subquery()).scalar_subquery()
-    )
+    distinct_keys = select(func.count()).select_from(keys.distinct().subquery()).scalar_subquery()
     return select(
         case(
             (

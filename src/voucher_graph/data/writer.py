@@ -22,6 +22,7 @@ TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
     m.CorrectionRequest,
     m.ProviderNameWord,
     m.GrantNameWord,
+    m.ProviderCustomerCount,
     m.ProviderCustomer,
     m.ServiceSetMember,
     m.ServiceSet,

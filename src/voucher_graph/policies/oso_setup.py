@@ -96,9 +96,8 @@ _RESERVATION_FIELDS = {
 _PROVIDER_CUSTOMER_FIELDS = {
     "provider_id": str,
     "customer_id": str,
-    "last_event_date": datetime.date,
+    "last_date": datetime.date,
     "reservation_open": bool,
-    "last_reservation_end": datetime.date,
 }
 _PURCHASING_POWER_FIELDS = {
     "id": str,

@@ -28,24 +28,21 @@ provider_reservation(viewer: Viewer, reservation) if
 
 # Rule A for a customer, read from the relation kept with every event and reservation
 # write (provider_customers, data/access_relation.py): per provider and customer, the
-# latest date of the events and reservation ends above, so that a page of customers is
-# a primary-key range rather than a scan. It must hold exactly when one of the
-# customer's events or reservations qualifies above (tests/model/test_access.py).
+# latest of the dates above (its non-deleted events' service dates and its
+# reservations' ends) and whether a reservation has no end, so that a page of customers
+# is a primary-key range rather than a scan. It must hold exactly when one of the
+# customer's events or reservations qualifies above (tests/model/test_access.py): the
+# latest date is inside the window exactly when one of the dates is.
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
   link in customer.provider_links and
   link.provider_id = viewer.provider_id and
-  link.last_event_date >= viewer.window_start;
+  link.last_date >= viewer.window_start;
 sees_customer(viewer: Viewer, customer: Customer) if
   viewer.provider_id != nil and
   link in customer.provider_links and
   link.provider_id = viewer.provider_id and
   link.reservation_open = true;
-sees_customer(viewer: Viewer, customer: Customer) if
-  viewer.provider_id != nil and
-  link in customer.provider_links and
-  link.provider_id = viewer.provider_id and
-  link.last_reservation_end >= viewer.window_start;
 # Rules B and C: the customer holds a purchasing power the viewer manages. totalCount
 # evaluates this rule's condition on the purchasing power's organizer and service over
 # the service sets (data/service_sets.py); a condition on anything else is counted
