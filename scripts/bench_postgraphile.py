@@ -140,15 +140,21 @@ def pgl_policies(role: str, visibility: str) -> str:
     tail = "_set" if visibility == "precomputed" else ""
 
     def visible(column: str) -> str:
-        return (f"EXISTS (SELECT FROM {PRIVATE}.visible_customers{tail} v "
-                f"WHERE v.user_id = {me} AND v.customer_id = {column})")
+        return (
+            f"EXISTS (SELECT FROM {PRIVATE}.visible_customers{tail} v "
+            f"WHERE v.user_id = {me} AND v.customer_id = {column})"
+        )
 
     def managed(column: str) -> str:
-        return (f"EXISTS (SELECT FROM {PRIVATE}.managed{tail} m "
-                f"WHERE m.user_id = {me} AND m.pp_id = {column})")
+        return (
+            f"EXISTS (SELECT FROM {PRIVATE}.managed{tail} m "
+            f"WHERE m.user_id = {me} AND m.pp_id = {column})"
+        )
 
-    listed = (f"EXISTS (SELECT FROM {PRIVATE}.listed_purchasing_powers{tail} l "
-              f"WHERE l.user_id = {me} AND l.pp_id = purchasing_power_id)")
+    listed = (
+        f"EXISTS (SELECT FROM {PRIVATE}.listed_purchasing_powers{tail} l "
+        f"WHERE l.user_id = {me} AND l.pp_id = purchasing_power_id)"
+    )
     provider = f"(SELECT provider_id FROM {PRIVATE}.users WHERE id = {me})"
     # EXISTS rather than IN: the planner may probe per row (one customer) or hash (a page).
     rules = {
@@ -192,32 +198,63 @@ def pgl_rows(world: World) -> dict[str, list[tuple[Any, ...]]]:
             (n.provider_id, n.customer_id, n.number) for n in world.customer_numbers
         ],
         f"{PGL}.purchasing_powers": [
-            (p.id, p.kind, p.customer_id, p.organizer_id, p.service_id, p.voucher_number,
-             p.valid_from, p.valid_to, p.granted_amount)
+            (
+                p.id,
+                p.kind,
+                p.customer_id,
+                p.organizer_id,
+                p.service_id,
+                p.voucher_number,
+                p.valid_from,
+                p.valid_to,
+                p.granted_amount,
+            )
             for p in world.purchasing_powers
         ],
         f"{PGL}.purchasing_power_contents": [
             (p.id, c.content_id, c.unit_value, c.granted_units)
-            for p in world.purchasing_powers for c in p.contents
+            for p in world.purchasing_powers
+            for c in p.contents
         ],
         f"{PGL}.reservations": [
-            (r.id, r.purchasing_power_id, powers[r.purchasing_power_id].customer_id,
-             r.content_id, r.provider_id, r.valid_from, r.valid_to)
+            (
+                r.id,
+                r.purchasing_power_id,
+                powers[r.purchasing_power_id].customer_id,
+                r.content_id,
+                r.provider_id,
+                r.valid_from,
+                r.valid_to,
+            )
             for r in world.reservations
         ],
         f"{PGL}.events": [
-            (e.id, e.purchasing_power_id, powers[e.purchasing_power_id].customer_id,
-             e.content_id, e.provider_id, e.service_date, e.units, e.unit_price,
-             e.description, e.status, e.recorded_on, e.approved_on, e.deleted)
+            (
+                e.id,
+                e.purchasing_power_id,
+                powers[e.purchasing_power_id].customer_id,
+                e.content_id,
+                e.provider_id,
+                e.service_date,
+                e.units,
+                e.unit_price,
+                e.description,
+                e.status,
+                e.recorded_on,
+                e.approved_on,
+                e.deleted,
+            )
             for e in world.events
         ],
-        f"{PRIVATE}.users": [
-            (u.id, u.role, u.provider_id, u.organizer_id) for u in world.users
-        ],
-        f"{PRIVATE}.grants": sorted({
-            (member, team.organizer_id, service)
-            for team in world.teams for member in team.member_ids for service in team.service_ids
-        }),
+        f"{PRIVATE}.users": [(u.id, u.role, u.provider_id, u.organizer_id) for u in world.users],
+        f"{PRIVATE}.grants": sorted(
+            {
+                (member, team.organizer_id, service)
+                for team in world.teams
+                for member in team.member_ids
+                for service in team.service_ids
+            }
+        ),
     }
 
 
@@ -282,25 +319,45 @@ async def prepare(args: argparse.Namespace) -> None:
         # for the whole database, so for both servers alike, unless --jit on.
         name = urlsplit(args.database_url).path.lstrip("/")
         await connection.execute(
-            f'ALTER DATABASE "{name}" SET jit = off' if args.jit == "off"
+            f'ALTER DATABASE "{name}" SET jit = off'
+            if args.jit == "off"
             else f'ALTER DATABASE "{name}" RESET jit'
         )
     finally:
         await connection.close()
-    print(f"{args.customers} demo customers loaded into public and {PGL} "
-          f"in {time.perf_counter() - started:.1f} s; jit {args.jit} for the database; "
-          f"PostGraphile's visibility {args.visibility}")
+    print(
+        f"{args.customers} demo customers loaded into public and {PGL} "
+        f"in {time.perf_counter() - started:.1f} s; jit {args.jit} for the database; "
+        f"PostGraphile's visibility {args.visibility}"
+    )
 
 
 # ----------------------------------------------------------------------------- servers
 
 
 def start_ours(args: argparse.Namespace, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VOUCHER_GRAPH_JWT_SECRET": SECRET, "VOUCHER_GRAPH_TODAY": args.today,
-           "VOUCHER_GRAPH_DATABASE_URL": args.database_url}
-    command = [sys.executable, "-m", "voucher_graph.cli", "serve", "--host", HOST,
-               "--port", str(args.port), "--workers", str(args.workers),
-               "--database-url", args.database_url, "--log-level", "info"]
+    env = {
+        **os.environ,
+        "VOUCHER_GRAPH_JWT_SECRET": SECRET,
+        "VOUCHER_GRAPH_TODAY": args.today,
+        "VOUCHER_GRAPH_DATABASE_URL": args.database_url,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "voucher_graph.cli",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+        "--database-url",
+        args.database_url,
+        "--log-level",
+        "info",
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
@@ -316,16 +373,25 @@ def install_postgraphile() -> None:
         return
     print("installing PostGraphile v4 and autocannon with npm ...")
     # `npm ci` installs exactly package-lock.json and leaves it unchanged.
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel", "error"],
-                   cwd=NODE_DIR, check=True)
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel", "error"], cwd=NODE_DIR, check=True
+    )
 
 
 def start_theirs(args: argparse.Namespace, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": args.database_url, "PGL_SCHEMA": PGL,
-           "PGL_ROLE": args.pgl_role, "JWT_SECRET": SECRET, "HOST": HOST,
-           "PORT": str(args.postgraphile_port), "NODE_ENV": "production"}
-    return subprocess.Popen(["node", str(NODE_DIR / "server.js")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "PGL_SCHEMA": PGL,
+        "PGL_ROLE": args.pgl_role,
+        "JWT_SECRET": SECRET,
+        "HOST": HOST,
+        "PORT": str(args.postgraphile_port),
+        "NODE_ENV": "production",
+    }
+    return subprocess.Popen(
+        ["node", str(NODE_DIR / "server.js")], env=env, stdout=subprocess.DEVNULL, stderr=log
+    )
 
 
 def ensure_free(port: int) -> None:
@@ -377,8 +443,11 @@ class Side:
     small: str
 
     def post(self, query: str, variables: dict[str, Any], token: str) -> httpx.Response:
-        return self.client.post(self.url, json={"query": query, "variables": variables},
-                                headers={"Authorization": f"Bearer {token}"})
+        return self.client.post(
+            self.url,
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     def page(self, first: int, token: str, after: str | None = None) -> dict[str, Any]:
         response = self.post(self.paged, {"first": first, "after": after}, token)
@@ -393,15 +462,22 @@ def summary(connection: dict[str, Any], ours: bool) -> list[tuple[Any, ...]]:
     rows = []
     for edge in connection["edges"]:
         node = edge["node"]
-        number = node["customerNumber"] if ours else next(
-            (n["number"] for n in node["customerNumbersList"]), None)
-        rows.append((
-            node["id"], node["lastName"], number,
-            [p["id"] for p in node["purchasingPowers"]],
-            [p["id"] for p in node["balancePurchasingPowers"]],
-            [r["id"] for r in node["reservations"]],
-            [e["id"] for e in node["events"]],
-        ))
+        number = (
+            node["customerNumber"]
+            if ours
+            else next((n["number"] for n in node["customerNumbersList"]), None)
+        )
+        rows.append(
+            (
+                node["id"],
+                node["lastName"],
+                number,
+                [p["id"] for p in node["purchasingPowers"]],
+                [p["id"] for p in node["balancePurchasingPowers"]],
+                [r["id"] for r in node["reservations"]],
+                [e["id"] for e in node["events"]],
+            )
+        )
     return rows
 
 
@@ -469,8 +545,9 @@ def timed(side: Side, first: int, token: str) -> float:
     return elapsed
 
 
-def measure_pages(sides: list[Side], tokens: dict[str, str], samples: int
-                  ) -> dict[tuple[str, int], dict[str, list[float]]]:
+def measure_pages(
+    sides: list[Side], tokens: dict[str, str], samples: int
+) -> dict[tuple[str, int], dict[str, list[float]]]:
     """Full-page latencies per (user, first) and side; the sides alternate per sample."""
     results: dict[tuple[str, int], dict[str, list[float]]] = {}
     for user in USERS:
@@ -483,8 +560,12 @@ def measure_pages(sides: list[Side], tokens: dict[str, str], samples: int
                 for side in sides if sample % 2 == 0 else sides[::-1]:
                     times[side.name].append(timed(side, first, tokens[user]))
             results[(user, first)] = times
-            print(f"  {user:<12} first={first:<4} " + "  ".join(
-                f"{name} p50 {statistics.median(t):.0f} ms" for name, t in times.items()))
+            print(
+                f"  {user:<12} first={first:<4} "
+                + "  ".join(
+                    f"{name} p50 {statistics.median(t):.0f} ms" for name, t in times.items()
+                )
+            )
     return results
 
 
@@ -506,17 +587,30 @@ class Load:
         return self.requests / self.elapsed if self.elapsed else 0.0
 
 
-def autocannon(side: Side, token: str, ids: list[str], seconds: float, clients: int
-               ) -> dict[str, Any]:
-    job = {"url": side.url, "token": token, "query": side.small, "ids": ids,
-           "seconds": seconds, "connections": clients}
-    done = subprocess.run(["node", str(NODE_DIR / "load.js")], input=json.dumps(job),
-                          capture_output=True, text=True, check=True)
+def autocannon(
+    side: Side, token: str, ids: list[str], seconds: float, clients: int
+) -> dict[str, Any]:
+    job = {
+        "url": side.url,
+        "token": token,
+        "query": side.small,
+        "ids": ids,
+        "seconds": seconds,
+        "connections": clients,
+    }
+    done = subprocess.run(
+        ["node", str(NODE_DIR / "load.js")],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def python_load(side: Side, token: str, ids: list[str], seconds: float, clients: int
-                ) -> dict[str, Any]:
+def python_load(
+    side: Side, token: str, ids: list[str], seconds: float, clients: int
+) -> dict[str, Any]:
     """Without Node: the same load from asyncio + httpx (slower as a client; ours only)."""
 
     async def run() -> dict[str, Any]:
@@ -532,21 +626,27 @@ def python_load(side: Side, token: str, ids: list[str], seconds: float, clients:
                 while time.monotonic() < stop_at:
                     body = {"query": side.small, "variables": {"id": ids[next(counter) % len(ids)]}}
                     began = time.perf_counter()
-                    response = await client.post(side.url, json=body,
-                                                 headers={"Authorization": f"Bearer {token}"})
+                    response = await client.post(
+                        side.url, json=body, headers={"Authorization": f"Bearer {token}"}
+                    )
                     latencies.append((time.perf_counter() - began) * 1000)
                     bad += response.status_code != 200 or b'"errors"' in response.content
 
             began = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(clients)))
-            return {"requests": len(latencies), "bad": bad,
-                    "elapsed": time.perf_counter() - began, "latencies": latencies}
+            return {
+                "requests": len(latencies),
+                "bad": bad,
+                "elapsed": time.perf_counter() - began,
+                "latencies": latencies,
+            }
 
     return asyncio.run(run())
 
 
-def measure_small(sides: list[Side], token: str, ids: list[str], seconds: float, clients: int,
-                  use_node: bool) -> dict[str, Load]:
+def measure_small(
+    sides: list[Side], token: str, ids: list[str], seconds: float, clients: int, use_node: bool
+) -> dict[str, Load]:
     """Throughput of the small query: each side for two halves of `seconds`, alternating."""
     generate = autocannon if use_node else python_load
     loads = {side.name: Load() for side in sides}
@@ -589,13 +689,18 @@ def ratio(ours: float, theirs: float | None) -> str:
     return f"{ours / theirs:.2f}x" if theirs else "-"
 
 
-def report(pages: dict[tuple[str, int], dict[str, list[float]]], loads: dict[str, Load],
-           statements: dict[tuple[str, str], Counter[int]], clients: int) -> None:
+def report(
+    pages: dict[tuple[str, int], dict[str, list[float]]],
+    loads: dict[str, Load],
+    statements: dict[tuple[str, str], Counter[int]],
+    clients: int,
+) -> None:
     if pages:
-        print("\nfull nested page (ms; goal: ratio ours/theirs <= "
-              f"{GOAL_NESTED:.1f}x at p50)")
-        print(f"{'user':<12} {'first':>5} {'stmts':>5} | {'ours p50':>9} {'p95':>7} | "
-              f"{'theirs p50':>10} {'p95':>7} | {'ratio p50':>9} {'p95':>6} goal")
+        print(f"\nfull nested page (ms; goal: ratio ours/theirs <= {GOAL_NESTED:.1f}x at p50)")
+        print(
+            f"{'user':<12} {'first':>5} {'stmts':>5} | {'ours p50':>9} {'p95':>7} | "
+            f"{'theirs p50':>10} {'p95':>7} | {'ratio p50':>9} {'p95':>6} goal"
+        )
         for (user, first), times in pages.items():
             ours = times["ours"]
             theirs = times.get("theirs")
@@ -604,59 +709,94 @@ def report(pages: dict[tuple[str, int], dict[str, list[float]]], loads: dict[str
             t50 = statistics.median(theirs) if theirs else None
             t95 = percentile(theirs, 0.95) if theirs else None
             goal = "-" if not t50 else ("met" if o50 / t50 <= GOAL_NESTED else "MISSED")
-            print(f"{user:<12} {first:>5} {stmts:>5} | {o50:>9.1f} {o95:>7.1f} | "
-                  f"{(f'{t50:.1f}' if t50 else '-'):>10} {(f'{t95:.1f}' if t95 else '-'):>7} | "
-                  f"{ratio(o50, t50):>9} {ratio(o95, t95):>6} {goal}")
-        by_user = {user: {usual(statements.get((user, f"Full{first}"))) for first in PAGES}
-                   for user in USERS}
+            print(
+                f"{user:<12} {first:>5} {stmts:>5} | {o50:>9.1f} {o95:>7.1f} | "
+                f"{(f'{t50:.1f}' if t50 else '-'):>10} {(f'{t95:.1f}' if t95 else '-'):>7} | "
+                f"{ratio(o50, t50):>9} {ratio(o95, t95):>6} {goal}"
+            )
+        by_user = {
+            user: {usual(statements.get((user, f"Full{first}"))) for first in PAGES}
+            for user in USERS
+        }
         constant = all(len(counts) == 1 and "?" not in counts for counts in by_user.values())
-        print("SQL statements per full page the same at every page size: "
-              + ("yes" if constant else "NO") + f" {by_user}")
+        print(
+            "SQL statements per full page the same at every page size: "
+            + ("yes" if constant else "NO")
+            + f" {by_user}"
+        )
     if not loads:
         return
-    print(f"\nsmall frontend query, {SMALL_USER}, {clients} concurrent clients "
-          f"(goal: requests/s ratio >= {GOAL_THROUGHPUT:.1f}x, then 1.0x)")
+    print(
+        f"\nsmall frontend query, {SMALL_USER}, {clients} concurrent clients "
+        f"(goal: requests/s ratio >= {GOAL_THROUGHPUT:.1f}x, then 1.0x)"
+    )
     print(f"{'side':<7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'bad':>5}")
     for name, load in loads.items():
-        print(f"{name:<7} {load.per_second:>8.1f} {percentile(load.latencies, 0.5):>8.1f} "
-              f"{percentile(load.latencies, 0.99):>8.1f} {load.requests:>9} {load.bad:>5}")
+        print(
+            f"{name:<7} {load.per_second:>8.1f} {percentile(load.latencies, 0.5):>8.1f} "
+            f"{percentile(load.latencies, 0.99):>8.1f} {load.requests:>9} {load.bad:>5}"
+        )
     if "theirs" in loads:
         r = loads["ours"].per_second / loads["theirs"].per_second
         goal = "met" if r >= GOAL_THROUGHPUT else "MISSED"
         mine, other = loads["ours"].latencies, loads["theirs"].latencies
-        print(f"ratio ours/theirs requests/s: {r:.2f}x ({goal}); latency p50 "
-              f"{ratio(percentile(mine, 0.5), percentile(other, 0.5))}, "
-              f"p99 {ratio(percentile(mine, 0.99), percentile(other, 0.99))}")
+        print(
+            f"ratio ours/theirs requests/s: {r:.2f}x ({goal}); latency p50 "
+            f"{ratio(percentile(mine, 0.5), percentile(other, 0.5))}, "
+            f"p99 {ratio(percentile(mine, 0.99), percentile(other, 0.99))}"
+        )
     print(f"SQL statements per small query (ours): {usual(statements.get((SMALL_USER, 'Small')))}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1/vg_pgbench",
-                        help="PostgreSQL database to REPLACE (created when missing)")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1/vg_pgbench",
+        help="PostgreSQL database to REPLACE (created when missing)",
+    )
     parser.add_argument("--customers", type=int, default=2000, help="demo customers (2000)")
     parser.add_argument("--samples", type=int, default=15, help="timed pages per case (15)")
-    parser.add_argument("--seconds", type=float, default=15,
-                        help="small-query load per side, in two halves (15)")
+    parser.add_argument(
+        "--seconds", type=float, default=15, help="small-query load per side, in two halves (15)"
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (16)")
     parser.add_argument("--workers", type=int, default=2, help="our uvicorn workers (2)")
-    parser.add_argument("--skip-postgraphile", action="store_true",
-                        help="measure voucher-graph only")
+    parser.add_argument(
+        "--skip-postgraphile", action="store_true", help="measure voucher-graph only"
+    )
     parser.add_argument("--today", default="2026-11-26", help="the date taken as today")
     parser.add_argument("--port", type=int, default=8781, help="our port (8781)")
     parser.add_argument("--postgraphile-port", type=int, default=8782, help="(8782)")
-    parser.add_argument("--keep-ours", action="store_true",
-                        help="reuse voucher-graph's tables from an earlier run, same --customers")
+    parser.add_argument(
+        "--keep-ours",
+        action="store_true",
+        help="reuse voucher-graph's tables from an earlier run, same --customers",
+    )
     parser.add_argument("--prepare-only", action="store_true", help="load the data and stop")
-    parser.add_argument("--only", choices=["pages", "small"],
-                        help="measure only the full pages or only the small query")
-    parser.add_argument("--visibility", choices=["precomputed", "live"], default="precomputed",
-                        help="PostGraphile's row-level security: rule views materialized per "
-                        "user at load time, or evaluated per statement (precomputed)")
-    parser.add_argument("--jit", choices=["off", "on"], default="off",
-                        help="PostgreSQL JIT for the database, both servers (off)")
-    parser.add_argument("--pgl-role", default="vg_pgbench_viewer",
-                        help="the NOLOGIN role PostGraphile's requests run as")
+    parser.add_argument(
+        "--only",
+        choices=["pages", "small"],
+        help="measure only the full pages or only the small query",
+    )
+    parser.add_argument(
+        "--visibility",
+        choices=["precomputed", "live"],
+        default="precomputed",
+        help="PostGraphile's row-level security: rule views materialized per "
+        "user at load time, or evaluated per statement (precomputed)",
+    )
+    parser.add_argument(
+        "--jit",
+        choices=["off", "on"],
+        default="off",
+        help="PostgreSQL JIT for the database, both servers (off)",
+    )
+    parser.add_argument(
+        "--pgl-role",
+        default="vg_pgbench_viewer",
+        help="the NOLOGIN role PostGraphile's requests run as",
+    )
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         raise SystemExit("--database-url must name a PostgreSQL database")
@@ -680,33 +820,52 @@ def main() -> int:
     print(f"server logs: {logs}")
     tokens = {user: issue_token(SECRET, user, 4 * 3600) for user in USERS}
     servers: list[subprocess.Popen[bytes] | None] = [None, None]
-    with open(ours_log, "wb") as ours_out, open(theirs_log, "wb") as theirs_out, \
-            httpx.Client(timeout=120) as our_client, httpx.Client(timeout=120) as their_client:
+    with (
+        open(ours_log, "wb") as ours_out,
+        open(theirs_log, "wb") as theirs_out,
+        httpx.Client(timeout=120) as our_client,
+        httpx.Client(timeout=120) as their_client,
+    ):
         try:
             servers[0] = start_ours(args, ours_out)
-            ours = Side("ours", f"http://{HOST}:{args.port}/graphql", our_client,
-                        ours_full, paged(FULL, "String"), OURS_SMALL)
+            ours = Side(
+                "ours",
+                f"http://{HOST}:{args.port}/graphql",
+                our_client,
+                ours_full,
+                paged(FULL, "String"),
+                OURS_SMALL,
+            )
             sides = [ours]
             if with_theirs:
                 servers[1] = start_theirs(args, theirs_out)
-                theirs = Side("theirs", f"http://{HOST}:{args.postgraphile_port}/graphql",
-                              their_client, lambda _first: THEIRS_FULL,
-                              paged(THEIRS_FULL, "Cursor"), THEIRS_SMALL)
+                theirs = Side(
+                    "theirs",
+                    f"http://{HOST}:{args.postgraphile_port}/graphql",
+                    their_client,
+                    lambda _first: THEIRS_FULL,
+                    paged(THEIRS_FULL, "Cursor"),
+                    THEIRS_SMALL,
+                )
                 sides.append(theirs)
             for side, server, log in zip(sides, servers, (ours_log, theirs_log), strict=False):
                 assert server is not None
                 wait_ready(side.name, side.url, server, log)
-            print(f"voucher-graph serve --workers {args.workers} on {ours.url}"
-                  + (f"; PostGraphile v4 on {theirs.url}" if with_theirs else ""))
+            print(
+                f"voucher-graph serve --workers {args.workers} on {ours.url}"
+                + (f"; PostGraphile v4 on {theirs.url}" if with_theirs else "")
+            )
 
             ids = small_ids(ours, tokens[SMALL_USER])
             problems: list[str] = []
             if with_theirs:
                 problems, compared = check_same(ours, theirs, tokens)
                 problems += check_small(ours, theirs, tokens[SMALL_USER], ids)
-                print(f"same answers: {compared} customers compared page by page with their "
-                      f"purchasing powers, reservations and events: "
-                      + ("all equal" if not problems else f"{len(problems)} DIFFER"))
+                print(
+                    f"same answers: {compared} customers compared page by page with their "
+                    f"purchasing powers, reservations and events: "
+                    + ("all equal" if not problems else f"{len(problems)} DIFFER")
+                )
                 for problem in problems[:10]:
                     print("  " + problem)
 
@@ -716,17 +875,23 @@ def main() -> int:
                 print(f"full nested pages, {args.samples} samples per case, alternating sides:")
                 pages = measure_pages(sides, tokens, args.samples)
             if args.only != "pages":
-                print(f"small query: {args.seconds:g} s per side in two alternating halves, "
-                      + ("autocannon" if with_theirs else "asyncio + httpx") + " ...")
-                loads = measure_small(sides, tokens[SMALL_USER], ids, args.seconds,
-                                      args.clients, use_node=with_theirs)
+                print(
+                    f"small query: {args.seconds:g} s per side in two alternating halves, "
+                    + ("autocannon" if with_theirs else "asyncio + httpx")
+                    + " ..."
+                )
+                loads = measure_small(
+                    sides, tokens[SMALL_USER], ids, args.seconds, args.clients, use_node=with_theirs
+                )
         finally:
             for server in servers:
                 stop(server)
     report(pages, loads, statements_from_log(ours_log), args.clients)
     # Other processes slow both servers; alternating keeps the ratios fair, not the times.
-    print(f"machine: {os.cpu_count()} cores, load average {load_at_start:.1f} at the start, "
-          f"{os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load_at_start:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end"
+    )
     return 1 if problems else 0
 
 

@@ -84,8 +84,10 @@ async def run(args: argparse.Namespace) -> None:
         engine = create_engine(url)
         started = time.perf_counter()
         await load(engine, args.customers, today)
-        print(f"{engine.dialect.name}: {args.customers} demo customers loaded in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"{engine.dialect.name}: {args.customers} demo customers loaded in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         counter = StatementCounter(engine)
         settings = Settings(database_url=url, jwt_secret=SECRET, today=today)
         app = create_app(settings, engine=engine)
@@ -93,8 +95,10 @@ async def run(args: argparse.Namespace) -> None:
         tune_garbage_collector()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            print(f"{'user':<12} {'first':>5} {'rows':>5} {'stmts':>5} {'bytes':>9} "
-                  f"{'median ms':>10} {'p95 ms':>8} {'cpu ms':>8}")
+            print(
+                f"{'user':<12} {'first':>5} {'rows':>5} {'stmts':>5} {'bytes':>9} "
+                f"{'median ms':>10} {'p95 ms':>8} {'cpu ms':>8}"
+            )
             for user in USERS:
                 headers = {"Authorization": f"Bearer {issue_token(SECRET, user)}"}
                 for first in PAGES:
@@ -118,9 +122,11 @@ async def run(args: argparse.Namespace) -> None:
                             cpu.append(used_cpu)
                         size, statements = len(response.content), counter.count
                         rows = len(payload["data"]["customers"]["edges"])
-                    print(f"{user:<12} {first:>5} {rows:>5} {statements:>5} {size:>9} "
-                          f"{statistics.median(timings):>10.1f} {percentile(timings, 0.95):>8.1f} "
-                          f"{statistics.median(cpu):>8.1f}")
+                    print(
+                        f"{user:<12} {first:>5} {rows:>5} {statements:>5} {size:>9} "
+                        f"{statistics.median(timings):>10.1f} {percentile(timings, 0.95):>8.1f} "
+                        f"{statistics.median(cpu):>8.1f}"
+                    )
         await engine.dispose()
 
 

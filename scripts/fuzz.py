@@ -51,11 +51,15 @@ def main() -> int:
         started = time.perf_counter()
         try:
             for mode in modes:
-
                 # No shrinking: every failure is recorded as generated, and the run ends.
-                @settings(max_examples=args.examples, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck), derandomize=True,
-                          phases=[Phase.generate])
+                @settings(
+                    max_examples=args.examples,
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                    derandomize=True,
+                    phases=[Phase.generate],
+                )
                 @given(query=operations(mode), user=st.sampled_from(USERS))
                 def run(query: str, user: str) -> None:
                     last.write_text(f"{user}\n{query}", encoding="utf-8")

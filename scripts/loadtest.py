@@ -43,15 +43,31 @@ HOST = "127.0.0.1"  # never anything else: this is a local load test
 # (user, query, variables): what the four roles typically ask.
 MIX = [
     ("u1", "{ me { id name role } }", {}),
-    ("u1", "query($n: String) { customers(name: $n, first: 20) { totalCount edges "
-     "{ node { id firstName lastName customerNumber } } } }", {"n": "a"}),
-    ("u1", 'query { customer(id: "c1") { id firstName lastName ssn purchasingPowers '
-     "{ id voucherNumber contents { unitValue grantedUnits usedUnits } } events "
-     "{ id serviceDate status price voucherShare copay editable } } }", {}),
-    ("u2", "{ customers(first: 50) { totalCount edges { node { id customerNumber "
-     "reservations { id validFrom validTo } } } } }", {}),
-    ("u10", "{ customers(first: 100) { totalCount edges { node { id lastName "
-     "balancePurchasingPowers { id grantedAmount usedAmount balance } } } } }", {}),
+    (
+        "u1",
+        "query($n: String) { customers(name: $n, first: 20) { totalCount edges "
+        "{ node { id firstName lastName customerNumber } } } }",
+        {"n": "a"},
+    ),
+    (
+        "u1",
+        'query { customer(id: "c1") { id firstName lastName ssn purchasingPowers '
+        "{ id voucherNumber contents { unitValue grantedUnits usedUnits } } events "
+        "{ id serviceDate status price voucherShare copay editable } } }",
+        {},
+    ),
+    (
+        "u2",
+        "{ customers(first: 50) { totalCount edges { node { id customerNumber "
+        "reservations { id validFrom validTo } } } } }",
+        {},
+    ),
+    (
+        "u10",
+        "{ customers(first: 100) { totalCount edges { node { id lastName "
+        "balancePurchasingPowers { id grantedAmount usedAmount balance } } } } }",
+        {},
+    ),
     ("u11", "{ customers(first: 20) { edges { node { id events { id status price } } } } }", {}),
 ]
 
@@ -107,9 +123,20 @@ def start_server(args: argparse.Namespace, secret: str, log: IO[bytes]) -> subpr
         "VOUCHER_GRAPH_DATABASE_URL": args.database_url,
     }
     command = [
-        sys.executable, "-m", "voucher_graph.cli", "serve", "--host", HOST,
-        "--port", str(args.port), "--workers", str(args.workers),
-        "--database-url", args.database_url, "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "voucher_graph.cli",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+        "--database-url",
+        args.database_url,
+        "--log-level",
+        "warning",
     ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
 

@@ -103,9 +103,7 @@ CLASS_TOTAL = f"""SELECT coalesce(sum(pc.customer_count), 0) FROM provider_custo
 TOTAL = {
     "RECORDER": CLASS_TOTAL,
     "STAFF": SET_TOTAL.replace("@KEYS@", KEYS["STAFF"]).replace("@MEMBERS@", MEMBER_GRANTS),
-    "ADMIN": SET_TOTAL.replace("@KEYS@", KEYS["ADMIN"]).replace(
-        "@MEMBERS@", "m.organizer_id = $1"
-    ),
+    "ADMIN": SET_TOTAL.replace("@KEYS@", KEYS["ADMIN"]).replace("@MEMBERS@", "m.organizer_id = $1"),
 }
 
 
@@ -162,9 +160,7 @@ async def grants_sql(sql: asyncpg.Connection, user_id: str) -> str:
     )
 
 
-def page_sql(
-    role: str, name: bool = False, after: bool = False, capped: int | None = None
-) -> str:
+def page_sql(role: str, name: bool = False, after: bool = False, capped: int | None = None) -> str:
     """One statement (one round trip): the page (PAGE + 1 rows) and the total.
 
     The total sums the provider's (date, open) classes or the organizer's service sets;

@@ -86,8 +86,10 @@ async def run(args: argparse.Namespace) -> None:
                 return elapsed, counter.count, response.text
 
             print(f"{engine.dialect.name}, viewer {VIEWER}, {args.samples} samples per side")
-            print(f"{'lookup':<14} {'hidden ms':>10} {'absent ms':>10} {'diff ms':>8} "
-                  f"{'stmts h/a':>10}  same answer")
+            print(
+                f"{'lookup':<14} {'hidden ms':>10} {'absent ms':>10} {'diff ms':>8} "
+                f"{'stmts h/a':>10}  same answer"
+            )
             for name, (query, hidden, absent) in cases.items():
                 for _ in range(20):  # warm caches and the statement cache
                     await ask(query, hidden)

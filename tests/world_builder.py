@@ -112,8 +112,7 @@ class World:
                 "organizerId": organizer,
                 "name": name or f"Service {ident}",
                 "contents": [
-                    {"id": c.id, "name": c.name or f"Content {c.id}", "unit": c.unit}
-                    for c in parts
+                    {"id": c.id, "name": c.name or f"Content {c.id}", "unit": c.unit} for c in parts
                 ],
             },
         )

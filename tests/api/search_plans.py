@@ -34,9 +34,7 @@ class Plan:
         # The nodes that run unconditionally: an InitPlan runs only when its value is
         # asked for (a CASE branch, say); with ANALYZE its "Actual Loops" tells.
         self.main_nodes = list(_walk(root, init_plans=False))
-        self.init_plans = [
-            n for n in self.nodes if n.get("Parent Relationship") == "InitPlan"
-        ]
+        self.init_plans = [n for n in self.nodes if n.get("Parent Relationship") == "InitPlan"]
 
     def types(self) -> set[str]:
         return {n["Node Type"] for n in self.nodes}

@@ -129,9 +129,7 @@ async def test_a_capped_total_is_the_total_stopped_at_the_bound(
             assert read[0]["Actual Rows"] > 2 * 6, read  # more than the heap kept
         return
     page, exact = await search_plans(engine, OSO, viewers["RECORDER"], search, first=5)
-    page, capped = await search_plans(
-        engine, OSO, viewers["RECORDER"], search, first=5, capped=20
-    )
+    page, capped = await search_plans(engine, OSO, viewers["RECORDER"], search, first=5, capped=20)
     assert capped.nodes[0]["Node Type"] == "Aggregate", capped
     assert capped.indexes() == exact.indexes(), (capped, exact)
     assert relations(capped.main_nodes) == {"provider_customer_counts"}, capped

@@ -143,9 +143,7 @@ def _page(statements: list[str]) -> str:
 
 
 @pytest.mark.parametrize("user", ["o1-admin", "o1-staff", "p1-recorder"])
-async def test_the_total_is_counted_in_the_page_and_only_when_selected(
-    api: Api, user: str
-) -> None:
+async def test_the_total_is_counted_in_the_page_and_only_when_selected(api: Api, user: str) -> None:
     # Statement 2 above counts every visible customer when totalCount is selected; a
     # page that does not ask for it counts nothing, in no statement.
     with_total = await sent(api, FULL, user)

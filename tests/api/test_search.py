@@ -31,8 +31,9 @@ PEOPLE: list[tuple[str, str, str]] = [
     ("c_plain", "AxB", "Meta"),
     ("c_upper", "BERTTA", "MAJURI"),
 ]
-ORDER = [ident for ident, first, last in sorted(PEOPLE, key=lambda p: (p[2].lower(),
-                                                                        p[1].lower(), p[0]))]
+ORDER = [
+    ident for ident, first, last in sorted(PEOPLE, key=lambda p: (p[2].lower(), p[1].lower(), p[0]))
+]
 
 SEARCH = """query($name: String, $ssn: String, $voucherNumber: String, $first: Int,
                   $after: String) {
@@ -153,12 +154,15 @@ async def test_a_wrong_check_character_is_bad_user_input(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("voucher", "expected"),
-    [("PS-c_anna", ["c_anna"]), ("SALDO-1", ["c_zet"]), ("PS-c_ann", []), ("ps-c_anna", []),
-     ("PS-%", [])],
+    [
+        ("PS-c_anna", ["c_anna"]),
+        ("SALDO-1", ["c_zet"]),
+        ("PS-c_ann", []),
+        ("ps-c_anna", []),
+        ("PS-%", []),
+    ],
 )
-async def test_voucher_number_matches_exactly(
-    api: Api, voucher: str, expected: list[str]
-) -> None:
+async def test_voucher_number_matches_exactly(api: Api, voucher: str, expected: list[str]) -> None:
     assert await found(api, voucherNumber=voucher) == expected
 
 
@@ -215,8 +219,15 @@ def _b64(raw: bytes) -> str:
 
 @pytest.mark.parametrize(
     "after",
-    ["garbage!", "%%%", "", _b64(b"[1, 2, 3]"), _b64(b'{"a": 1}'), _b64(b'["a", "b"]'),
-     _b64(b"\xff\xfe")],
+    [
+        "garbage!",
+        "%%%",
+        "",
+        _b64(b"[1, 2, 3]"),
+        _b64(b'{"a": 1}'),
+        _b64(b'["a", "b"]'),
+        _b64(b"\xff\xfe"),
+    ],
 )
 async def test_a_garbage_cursor_is_bad_user_input(api: Api, after: str) -> None:
     assert await error_codes(api, after=after) == ["BAD_USER_INPUT"]

@@ -30,8 +30,9 @@ _dates = st.one_of(
     st.sampled_from(["2026-02-30", "2026-13-01", "0000-01-01", "26-1-1", "", "today"]),
 )
 _decimals = st.one_of(
-    st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9,
-                min_value=-(10**9)).map(str),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, max_value=10**9, min_value=-(10**9)
+    ).map(str),
     st.sampled_from(["abc", "1e400", "NaN", "1.005", "", "-0", "1" * 60]),
 )
 CUSTOM_SCALARS = {"Date": _dates.map(nodes.String), "Decimal": _decimals.map(nodes.String)}

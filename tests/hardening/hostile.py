@@ -68,9 +68,11 @@ def _value(type_: Any, attack: str) -> Any:
 
 def _selection(field: GraphQLField) -> str:
     named = get_named_type(field.type)
-    return " { __typename }" if isinstance(named, GraphQLObjectType) or hasattr(
-        named, "resolve_type"
-    ) else ""
+    return (
+        " { __typename }"
+        if isinstance(named, GraphQLObjectType) or hasattr(named, "resolve_type")
+        else ""
+    )
 
 
 def attack_operations(attack: str) -> list[tuple[str, str, dict[str, Any]]]:

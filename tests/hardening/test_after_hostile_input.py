@@ -30,8 +30,9 @@ async def test_the_server_answers_as_before_after_hostile_input(example_api: Api
         example_api.post("query A { me { id } } query B { me { name } }", user="u1"),
         example_api.post(RECORD, user="u1"),
         example_api.post(FAILING, user="u1"),
-        example_api.client.post("/graphql", json={"query": ORDINARY},
-                                headers={"Authorization": f"Bearer {forever}"}),
+        example_api.client.post(
+            "/graphql", json={"query": ORDINARY}, headers={"Authorization": f"Bearer {forever}"}
+        ),
         example_api.client.get("/print/copay-statement", params={"token": "x.y.z"}),
     ]
     for response in await asyncio.gather(*hostile):

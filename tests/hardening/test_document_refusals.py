@@ -97,8 +97,11 @@ async def test_introspection_deeper_than_the_limits_is_too_complex(
 async def test_the_standard_introspection_query_of_clients_still_runs(example_api: Api) -> None:
     # GraphiQL sends graphql-js's query: 14 levels deep (9 nested ofType), ~230 fields.
     query = get_introspection_query(
-        descriptions=True, specified_by_url=True, directive_is_repeatable=True,
-        schema_description=True, input_value_deprecation=True,
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
     )
     data = await example_api.data(query, user="u10")
     assert {"Customer", "Event"} <= {t["name"] for t in data["__schema"]["types"]}
@@ -132,20 +135,36 @@ MISSPELLED = [
     pytest.param('{ customer(id: "c1") { ssnn } }', None, id="field"),
     pytest.param('{ customer(idd: "c1") { id } }', None, id="argument"),
     pytest.param("query($x: Custmer) { me { id } }", None, id="type"),
-    pytest.param('{ customer(id: "c1") { events(status: [UNDER_REVIEWW]) { id } } }', None,
-                 id="enum literal"),
-    pytest.param('query($s: [EventStatus!]) { customer(id: "c1") { events(status: $s) { id } } }',
-                 {"s": ["UNDER_REVIEWW"]}, id="enum variable"),
-    pytest.param("mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }",
-                 {"i": {"purchasingPowerI": "pp1", "contentId": "k1", "serviceDate": "2026-11-02",
-                        "units": "1", "unitPrice": "1"}}, id="input field variable"),
+    pytest.param(
+        '{ customer(id: "c1") { events(status: [UNDER_REVIEWW]) { id } } }', None, id="enum literal"
+    ),
+    pytest.param(
+        'query($s: [EventStatus!]) { customer(id: "c1") { events(status: $s) { id } } }',
+        {"s": ["UNDER_REVIEWW"]},
+        id="enum variable",
+    ),
+    pytest.param(
+        "mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }",
+        {
+            "i": {
+                "purchasingPowerI": "pp1",
+                "contentId": "k1",
+                "serviceDate": "2026-11-02",
+                "units": "1",
+                "unitPrice": "1",
+            }
+        },
+        id="input field variable",
+    ),
 ]
 
 
 @pytest.fixture
 async def closed_api(example_api: Api) -> AsyncIterator[Api]:
     settings = Settings(
-        database_url=str(example_api.engine.url), jwt_secret=SECRET, today=TODAY,
+        database_url=str(example_api.engine.url),
+        jwt_secret=SECRET,
+        today=TODAY,
         introspection=False,
     )
     app = create_app(settings, engine=example_api.engine)

@@ -55,9 +55,7 @@ async def test_metacharacters_do_not_widen_a_search(example_api: Api) -> None:
 
 
 async def test_unicode_names_are_found(example_api: Api) -> None:
-    data = await example_api.data(
-        '{ customer(id: "c1") { firstName } }', user="u10"
-    )
+    data = await example_api.data('{ customer(id: "c1") { firstName } }', user="u10")
     name = data["customer"]["firstName"]
     for variant in (name, name.upper(), name.lower()):
         found = await example_api.data(
@@ -95,8 +93,10 @@ BAD_VALUES = [
     ('{ customer(id: "c1") { events(from: "2026-02-30") { id } } }', "BAD_USER_INPUT"),
     ('{ customer(id: "c1") { events(from: "26-1-1") { id } } }', "BAD_USER_INPUT"),
     ('{ customer(id: "c1") { events(to: 20260101) { id } } }', "BAD_USER_INPUT"),
-    ('{ settlementReport(organizerId: "o1", settlementDate: "2026-13-01") { total } }',
-     "BAD_USER_INPUT"),
+    (
+        '{ settlementReport(organizerId: "o1", settlementDate: "2026-13-01") { total } }',
+        "BAD_USER_INPUT",
+    ),
     ("{ customers(first: 1000000) { totalCount } }", "BAD_USER_INPUT"),
     ("{ customers(first: 0) { totalCount } }", "BAD_USER_INPUT"),
     ("{ customers(first: 99999999999) { totalCount } }", "BAD_USER_INPUT"),
@@ -132,7 +132,9 @@ async def test_variables_of_the_wrong_shape(example_api: Api) -> None:
     raw = await example_api.client.post(
         "/graphql",
         content=json.dumps({"query": query, "variables": {"n": "a" * 10}}).encode(),
-        headers={"Authorization": f"Bearer {example_api.token('u10')}",
-                 "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {example_api.token('u10')}",
+            "Content-Type": "application/json",
+        },
     )
     assert_graphql_answer(raw)

@@ -24,8 +24,12 @@ def test_load_replace_keeps_the_access_log(tmp_path: Path) -> None:
     assert cli.main(["load", "--database-url", url, "--replace", str(EXAMPLE_WORLD)]) == 0
     with engine.connect() as connection:
         kept = connection.execute(
-            sa.select(m.AccessLogEntry.user_id, m.AccessLogEntry.customer_id,
-                      m.AccessLogEntry.fields, m.AccessLogEntry.operation)
+            sa.select(
+                m.AccessLogEntry.user_id,
+                m.AccessLogEntry.customer_id,
+                m.AccessLogEntry.fields,
+                m.AccessLogEntry.operation,
+            )
         ).all()
         customers = connection.scalar(sa.select(sa.func.count()).select_from(m.Customer))
     engine.dispose()

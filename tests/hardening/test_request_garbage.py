@@ -30,8 +30,16 @@ PAGE = """{ customers(first: 40) { edges { node {
 
 # The request's own machinery may stay in the cycle; what it read may not.
 MACHINERY = {
-    "Actor", "BoundBatchedExecutionContext", "Context", "Gate", "LevelInfo", "Loaders",
-    "Prepared", "Scopes", "ShieldedSession", "Viewer",
+    "Actor",
+    "BoundBatchedExecutionContext",
+    "Context",
+    "Gate",
+    "LevelInfo",
+    "Loaders",
+    "Prepared",
+    "Scopes",
+    "ShieldedSession",
+    "Viewer",
 }
 
 

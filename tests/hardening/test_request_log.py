@@ -20,9 +20,7 @@ from voucher_graph.logging_setup import REQUEST_LOGGER, JsonFormatter, uvicorn_l
 
 def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     formatter = JsonFormatter()
-    return [
-        json.loads(formatter.format(r)) for r in caplog.records if r.name == REQUEST_LOGGER
-    ]
+    return [json.loads(formatter.format(r)) for r in caplog.records if r.name == REQUEST_LOGGER]
 
 
 async def test_one_line_per_request_without_identities(
@@ -30,8 +28,7 @@ async def test_one_line_per_request_without_identities(
 ) -> None:
     caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
     query = (
-        'query Who { customer(id: "c1") { firstName lastName ssn } '
-        'nope: customer(id: "x") { id } }'
+        'query Who { customer(id: "c1") { firstName lastName ssn } nope: customer(id: "x") { id } }'
     )
     response = await example_api.post(query, user="u10")
     await example_api.post("{ customers(first: 0) { totalCount } }", user="u10")
@@ -43,7 +40,9 @@ async def test_one_line_per_request_without_identities(
     assert first["sql_statements"] >= 3  # viewer, customers, access log
     assert second["error_codes"] == ["BAD_USER_INPUT"]
     assert (third["status"], third["user_id"], third["error_codes"]) == (
-        401, None, ["UNAUTHENTICATED"]
+        401,
+        None,
+        ["UNAUTHENTICATED"],
     )
     async with session_factory(example_api.engine)() as session:
         customer = await session.get(m.Customer, "c1")
@@ -68,7 +67,12 @@ def test_exceptions_are_logged_without_sql_parameters() -> None:
         raise IntegrityError("INSERT INTO customer VALUES (?)", (hetu,), Exception("x"))
     except IntegrityError:
         record = logging.LogRecord(
-            "voucher_graph.http", logging.ERROR, __file__, 1, "failed in %s", ("abc",),
+            "voucher_graph.http",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed in %s",
+            ("abc",),
             exc_info=sys.exc_info(),
         )
     line = json.loads(JsonFormatter().format(record))

@@ -48,9 +48,7 @@ async def big_api(engine: AsyncEngine, counter: StatementCounter) -> AsyncIterat
 
 async def answer(api: Api, document: str) -> list[str]:
     # A hang guard, not a timing assertion: a stuck request fails the test instead.
-    response = await asyncio.wait_for(
-        api.post(document, {"n": "ma"}, user="o1-admin"), timeout=120
-    )
+    response = await asyncio.wait_for(api.post(document, {"n": "ma"}, user="o1-admin"), timeout=120)
     body = assert_graphql_answer(response)  # never a 5xx
     return [e["extensions"]["code"] for e in body["errors"]]
 
@@ -70,7 +68,9 @@ async def test_failing_siblings_mid_statement_neither_hang_nor_500(
     assert not [r for r in caplog.records if "retrying the access log" in r.getMessage()]
     # Every connection went back to the pool usable: more requests than the pool holds.
     answers = await asyncio.gather(
-        *(big_api.data("{ me { id } customers(first: 3) { totalCount } }", user="o1-admin")
-          for _ in range(12))
+        *(
+            big_api.data("{ me { id } customers(first: 3) { totalCount } }", user="o1-admin")
+            for _ in range(12)
+        )
     )
     assert all(a["me"] == {"id": "o1-admin"} and a["customers"]["totalCount"] > 0 for a in answers)

@@ -94,9 +94,20 @@ def test_uvicorn_refuses_to_start_the_asgi_app_without_a_strong_secret(
 ) -> None:
     # If the app started, uvicorn would serve until the timeout kills it: the test fails.
     finished = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "voucher_graph.asgi:app", "--host", "127.0.0.1",
-         "--port", "0"],
-        env=_environment(tmp_path, secret), capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "voucher_graph.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ],
+        env=_environment(tmp_path, secret),
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert finished.returncode != 0
@@ -106,7 +117,10 @@ def test_uvicorn_refuses_to_start_the_asgi_app_without_a_strong_secret(
 def test_the_asgi_app_builds_with_a_strong_secret(tmp_path: Path) -> None:
     finished = subprocess.run(
         [sys.executable, "-c", "import voucher_graph.asgi as a; print(type(a.app).__name__)"],
-        env=_environment(tmp_path, SECRET), capture_output=True, text=True, timeout=60,
+        env=_environment(tmp_path, SECRET),
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert finished.returncode == 0, finished.stderr

@@ -118,14 +118,17 @@ async def test_issuer_and_audience_when_configured(
     [(None, "not set"), ("", "not set"), ("short-secret", "too weak"), ("x" * 31, "too weak")],
 )
 def test_serve_refuses_a_missing_or_weak_secret(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    secret: str | None,
     refusal: str,
 ) -> None:
     monkeypatch.delenv("VOUCHER_GRAPH_JWT_SECRET", raising=False)
     if secret is not None:
         monkeypatch.setenv("VOUCHER_GRAPH_JWT_SECRET", secret)
     # Refused before anything is opened or served: the database URL is never used.
-    code = cli.main(["serve", "--database-url", "sqlite:////nonexistent/x.db", "--log-level",
-                     "warning"])
+    code = cli.main(
+        ["serve", "--database-url", "sqlite:////nonexistent/x.db", "--log-level", "warning"]
+    )
     assert code == 2
     assert refusal in capsys.readouterr().err

@@ -77,9 +77,7 @@ OVER = [
     ),
     pytest.param(fragments(60), "more than 50 definitions", id="61 definitions"),
     pytest.param(doubling(40), "fields named 'me'", id="fragments doubling 40 times"),
-    pytest.param(
-        "{ " + "me { " * 14 + "id" + " }" * 14 + " }", "deeper than 12", id="depth 14"
-    ),
+    pytest.param("{ " + "me { " * 14 + "id" + " }" * 14 + " }", "deeper than 12", id="depth 14"),
 ]
 
 
@@ -94,8 +92,10 @@ UNDER = [
     pytest.param(repeated(5), id="5 same-named fields"),
     pytest.param(fragments(20), id="20 fragments spread once"),
     pytest.param("{ ...F ...F } fragment F on Query { me { id } }", id="a fragment spread twice"),
-    pytest.param("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A me { id } }",
-                 id="a fragment cycle (validation reports it)"),
+    pytest.param(
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A me { id } }",
+        id="a fragment cycle (validation reports it)",
+    ),
     pytest.param("{ " + "me { " * 12 + "id" + " }" * 12 + " }", id="depth 12"),
 ]
 

@@ -449,7 +449,9 @@ class AccessModel(Reference):
         return sorted(
             holders,
             key=lambda h: (
-                RULES.index(h["rule"]), h["providerId"] or "", h["teamId"] or "",
+                RULES.index(h["rule"]),
+                h["providerId"] or "",
+                h["teamId"] or "",
                 h["serviceId"] or "",
             ),
         )

@@ -131,13 +131,21 @@ def worlds(draw: st.DrawFn) -> tuple[dict[str, Any], date]:
                 for content in chosen
             ]
             w.regular(
-                f"pp{n + 1}", customer, service["id"], grants, valid_from=valid_from,
+                f"pp{n + 1}",
+                customer,
+                service["id"],
+                grants,
+                valid_from=valid_from,
                 valid_to=valid_to,
             )
         else:
             amount = draw(st.sampled_from(GRANTED_AMOUNTS))
             w.balance(
-                f"pp{n + 1}", customer, service["id"], amount, valid_from=valid_from,
+                f"pp{n + 1}",
+                customer,
+                service["id"],
+                amount,
+                valid_from=valid_from,
                 valid_to=valid_to,
             )
     powers = w.ids("purchasingPowers")
@@ -209,8 +217,14 @@ def boundary_world(today: date) -> tuple[dict[str, Any], date]:
         w.user(f"admin-{organizer}", "ADMIN", organizer)
     w.team("t1", "o1", ["s1"], ["q-p2", "staff-o2"])
     for n, (ident, last) in enumerate(
-        (("c1", "Äijälä"), ("c2", "aho"), ("c3", "Aho"), ("c4", "Öljy"), ("c5", "Zoe"),
-         ("C6", "Mäki"))
+        (
+            ("c1", "Äijälä"),
+            ("c2", "aho"),
+            ("c3", "Aho"),
+            ("c4", "Öljy"),
+            ("c5", "Zoe"),
+            ("C6", "Mäki"),
+        )
     ):
         w.customer(ident, "Anna", last, ssn=hetu(date(1950 + n, 1, 1), 2 + n))
     w.number("p1", "c1", "N-1")

@@ -97,7 +97,8 @@ async def check_who_can_see(api: Api, model: AccessModel, user: str) -> None:
     visible = model.visible_customers(user)
     for customer in sorted(model.customers):
         body = await api.query(
-            f"query($c: ID!) {{ whoCanSee(customerId: $c) {{ {HOLDER} }} }}", {"c": customer},
+            f"query($c: ID!) {{ whoCanSee(customerId: $c) {{ {HOLDER} }} }}",
+            {"c": customer},
             user=user,
         )
         codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]

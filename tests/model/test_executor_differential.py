@@ -91,6 +91,7 @@ query Lookups($c: ID!, $e: ID!) {
 }
 """
 
+
 def _settings(examples: int) -> Any:
     return settings(
         max_examples=examples,
@@ -98,8 +99,6 @@ def _settings(examples: int) -> Any:
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-
-
 
 
 @functools.lru_cache(maxsize=8)
@@ -120,9 +119,7 @@ async def _answer(
         assert context is not None
         result = await schema.execute(query, variable_values=variables, context_value=context)
         await session.rollback()
-    errors = sorted(
-        (tuple(e.path or ()), e.message, error_code(e)) for e in result.errors or []
-    )
+    errors = sorted((tuple(e.path or ()), e.message, error_code(e)) for e in result.errors or [])
     if result.data is None and errors:
         # The whole response nulled: graphql-core completes a list's items concurrently
         # and reports the error of whichever item failed first, so when several items fail
@@ -220,14 +217,40 @@ query Varied($c: ID!, $from: Date, $to: Date, $status: [EventStatus!], $first: I
 """
 VARIABLES = [
     {"c": "c1", "from": None, "to": None, "status": None, "first": 3, "names": True},
-    {"c": "c2", "from": "2025-01-01", "to": None, "status": ["RECORDED"], "first": 10,
-     "names": True, "ended": True},
-    {"c": "c1", "from": "2024-01-01", "to": "2026-06-30", "status": None, "first": 1,
-     "names": False},
-    {"c": "nobody", "from": None, "to": "2025-06-30", "status": ["SETTLED"], "first": 5,
-     "names": False, "ended": True},
-    {"c": "c3", "from": "2026-06-30", "to": "2024-01-01", "status": None, "first": 2,
-     "names": True},
+    {
+        "c": "c2",
+        "from": "2025-01-01",
+        "to": None,
+        "status": ["RECORDED"],
+        "first": 10,
+        "names": True,
+        "ended": True,
+    },
+    {
+        "c": "c1",
+        "from": "2024-01-01",
+        "to": "2026-06-30",
+        "status": None,
+        "first": 1,
+        "names": False,
+    },
+    {
+        "c": "nobody",
+        "from": None,
+        "to": "2025-06-30",
+        "status": ["SETTLED"],
+        "first": 5,
+        "names": False,
+        "ended": True,
+    },
+    {
+        "c": "c3",
+        "from": "2026-06-30",
+        "to": "2024-01-01",
+        "status": None,
+        "first": 2,
+        "names": True,
+    },
 ]
 
 
@@ -264,8 +287,12 @@ async def test_concurrent_requests_on_one_kept_plan_get_their_own_arguments(
         (EVERY_LIST, {"first": 5, "names": True, "skipEvents": False}, "batched"),
         (LOOKUPS, {"c": "c1", "e": "e1"}, "batched"),
         ("{ __schema { queryType { name } } }", {}, "graphql-core"),
-        ('{ customer(id: "c1") { copayStatement(service: "s1", from: "2026-01-01", '
-         'to: "2026-12-31") { totalCopay } } }', {}, "graphql-core"),
+        (
+            '{ customer(id: "c1") { copayStatement(service: "s1", from: "2026-01-01", '
+            'to: "2026-12-31") { totalCopay } } }',
+            {},
+            "graphql-core",
+        ),
         ('mutation { deleteEvent(id: "nothing") }', {}, "graphql-core"),
     ],
 )

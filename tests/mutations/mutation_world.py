@@ -44,8 +44,9 @@ def world() -> dict[str, Any]:
     w.regular("pp1", "c1", "s1", [("k1", "30.00", "10"), ("k2", "20.00", "5")])
     w.balance("bp1", "c1", "s1", "100.00")
     w.regular("pp2", "c2", "s1", [("k1", "30.00", "10")])
-    w.regular("pp3", "c3", "s2", [("k9", "30.00", "10")],
-              valid_from="2026-06-01", valid_to="2026-11-20")
+    w.regular(
+        "pp3", "c3", "s2", [("k9", "30.00", "10")], valid_from="2026-06-01", valid_to="2026-11-20"
+    )
     w.reservation("r1", "pp1")
     w.reservation("r2", "pp1", content="k2", valid_from="2026-11-01", valid_to="2026-11-20")
     w.reservation("r3", "bp1")
@@ -54,8 +55,9 @@ def world() -> dict[str, Any]:
     # Counting units of pp1/k1: 2 + 1 + 1 + 2 = 6 of 10 granted; 4 are left.
     w.event("e-settled", "pp1", "2026-11-05", "2", "40.00")
     w.event("e-recorded", "pp1", "2026-11-20", "1", "40.00")
-    w.event("e-approved", "pp1", "2026-11-12", "1", "40.00", status="APPROVED",
-            approved_on="2026-11-20")
+    w.event(
+        "e-approved", "pp1", "2026-11-12", "1", "40.00", status="APPROVED", approved_on="2026-11-20"
+    )
     w.event("e-review", "pp1", "2026-11-21", "2", "40.00", status="UNDER_REVIEW")
     w.event("e-rejected", "pp1", "2026-11-22", "5", "40.00", status="REJECTED")
     w.event("e-credited", "pp1", "2026-11-03", "3", "40.00", status="CREDITED")

@@ -41,8 +41,12 @@ async def world(engine: AsyncEngine) -> None:
     for customer in ("c1", "c2", "c3"):
         w.customer(customer)
         w.regular(f"pp_{customer}", customer)
-    for ident, end in (("r1", None), ("r2", "2026-01-01"), ("r3", "2027-01-01"),
-                       ("r4", "2028-01-01")):
+    for ident, end in (
+        ("r1", None),
+        ("r2", "2026-01-01"),
+        ("r3", "2027-01-01"),
+        ("r4", "2028-01-01"),
+    ):
         w.reservation(ident, "pp_c2", "p1", valid_from="2020-01-01", valid_to=end)
     w.event("e1", "pp_c1", "2027-06-01", provider="p2")
     await load_world(engine, w.raw)
@@ -52,8 +56,9 @@ def valid_to() -> Projection:
     return Projection(m.Reservation, "valid_to")
 
 
-def only(*conditions: Condition, model: type = m.Reservation,
-         relations: list[Relation] | None = None) -> DataFilter:
+def only(
+    *conditions: Condition, model: type = m.Reservation, relations: list[Relation] | None = None
+) -> DataFilter:
     """A filter of one OR branch holding `conditions`."""
     return DataFilter(model, relations or [], [list(conditions)], TYPES)
 
@@ -94,8 +99,14 @@ async def test_each_operator_maps_to_sql_and_selects_the_right_rows(
 
 @pytest.mark.parametrize(
     ("op", "expected"),
-    [("Lt", {"r4"}), ("Leq", {"r3", "r4"}), ("Gt", {"r2"}), ("Geq", {"r2", "r3"}),
-     ("Eq", {"r3"}), ("Neq", {"r1", "r2", "r4"})],
+    [
+        ("Lt", {"r4"}),
+        ("Leq", {"r3", "r4"}),
+        ("Gt", {"r2"}),
+        ("Geq", {"r2", "r3"}),
+        ("Eq", {"r3"}),
+        ("Neq", {"r1", "r2", "r4"}),
+    ],
 )
 async def test_a_literal_on_the_left_is_mirrored(
     engine: AsyncEngine, world: None, op: str, expected: set[str]
@@ -110,8 +121,12 @@ async def test_conditions_of_one_branch_combine_with_and(engine: AsyncEngine, wo
 
 @pytest.mark.parametrize(
     ("left", "op", "right", "expected"),
-    [(1, "Eq", 1, {"r1", "r2", "r3", "r4"}), ("a", "Eq", "b", set()),
-     (1, "In", [1, 2], {"r1", "r2", "r3", "r4"}), (3, "Lt", 2, set())],
+    [
+        (1, "Eq", 1, {"r1", "r2", "r3", "r4"}),
+        ("a", "Eq", "b", set()),
+        (1, "In", [1, 2], {"r1", "r2", "r3", "r4"}),
+        (3, "Lt", 2, set()),
+    ],
 )
 async def test_literal_only_conditions_are_decided_in_python(
     engine: AsyncEngine, world: None, left: Any, op: str, right: Any, expected: set[str]

@@ -43,8 +43,9 @@ VIEWER = Viewer(
 TODAY = date(2028, 2, 29)
 
 
-def variant(*, add: str = "", replace_text: tuple[str, str] | None = None,
-            drop: str | None = None) -> list[PolarSource]:
+def variant(
+    *, add: str = "", replace_text: tuple[str, str] | None = None, drop: str | None = None
+) -> list[PolarSource]:
     """The packaged sources, with `add` appended to customers.polar, one text replaced
     (it must occur), or one file dropped."""
     sources = []
@@ -142,12 +143,18 @@ def test_event_rights_read_the_columns_the_rule_reads() -> None:
     actor = Actor.of(VIEWER)
     assert cache.fields_read(actor, "delete", m.Event) == ("provider_id",)
     assert cache.fields_read(Actor.of(replace(VIEWER, role="REPORTER")), "delete", m.Event) == ()
-    strict = StatementCache(create_oso(variant(replace_text=(
-        'has_permission(viewer: Viewer, "delete", event: Event) if\n'
-        '  viewer.role = "RECORDER" and\n',
-        'has_permission(viewer: Viewer, "delete", event: Event) if\n'
-        '  viewer.role = "RECORDER" and\n  event.status != "UNDER_REVIEW" and\n',
-    ))))
+    strict = StatementCache(
+        create_oso(
+            variant(
+                replace_text=(
+                    'has_permission(viewer: Viewer, "delete", event: Event) if\n'
+                    '  viewer.role = "RECORDER" and\n',
+                    'has_permission(viewer: Viewer, "delete", event: Event) if\n'
+                    '  viewer.role = "RECORDER" and\n  event.status != "UNDER_REVIEW" and\n',
+                )
+            )
+        )
+    )
     assert strict.fields_read(actor, "delete", m.Event) == ("provider_id", "status")
 
 
@@ -161,9 +168,7 @@ def test_identity_field_rules_read_nothing_of_the_customer() -> None:
 
 async def _answer(engine: AsyncEngine, oso: Any, user: str, query: str) -> dict[str, Any]:
     settings = Settings(database_url=str(engine.url), jwt_secret=SECRET, today=TODAY)
-    services = Services(
-        settings=settings, engine=engine, sessions=session_factory(engine), oso=oso
-    )
+    services = Services(settings=settings, engine=engine, sessions=session_factory(engine), oso=oso)
     results = {}
     for batched in (True, False):
         async with services.sessions() as session:
@@ -192,7 +197,7 @@ async def event_world(engine: AsyncEngine) -> AsyncIterator[None]:
     yield
 
 
-EVENTS = '{ customers { edges { node { id firstName events { id deletable editable } } } } }'
+EVENTS = "{ customers { edges { node { id firstName events { id deletable editable } } } } }"
 
 
 def _rights(body: dict[str, Any]) -> dict[str, tuple[bool, bool]]:
@@ -207,30 +212,38 @@ async def test_a_status_condition_in_the_delete_rule_is_honored(
     engine: AsyncEngine, event_world: None
 ) -> None:
     as_packaged = await _answer(engine, create_oso(), "rec1", EVENTS)
-    assert _rights(as_packaged) == {
-        "e1": (True, True), "e2": (False, True), "e3": (True, True)
-    }
-    strict = create_oso(variant(replace_text=(
-        'has_permission(viewer: Viewer, "delete", event: Event) if\n'
-        '  viewer.role = "RECORDER" and\n',
-        'has_permission(viewer: Viewer, "delete", event: Event) if\n'
-        '  viewer.role = "RECORDER" and\n  event.status != "UNDER_REVIEW" and\n',
-    )))
+    assert _rights(as_packaged) == {"e1": (True, True), "e2": (False, True), "e3": (True, True)}
+    strict = create_oso(
+        variant(
+            replace_text=(
+                'has_permission(viewer: Viewer, "delete", event: Event) if\n'
+                '  viewer.role = "RECORDER" and\n',
+                'has_permission(viewer: Viewer, "delete", event: Event) if\n'
+                '  viewer.role = "RECORDER" and\n  event.status != "UNDER_REVIEW" and\n',
+            )
+        )
+    )
     assert _rights(await _answer(engine, strict, "rec1", EVENTS)) == {
-        "e1": (True, True), "e2": (False, False), "e3": (True, True)
+        "e1": (True, True),
+        "e2": (False, False),
+        "e3": (True, True),
     }
 
 
 async def test_a_field_rule_reading_the_customer_is_decided_per_customer(
     engine: AsyncEngine, event_world: None
 ) -> None:
-    per_customer = create_oso(variant(replace_text=(
-        'allow_field(viewer: Viewer, "read", _customer: Customer, field) if\n'
-        '  field in ["firstName", "lastName", "ssn"] and\n  viewer.role != "REPORTER";',
-        'allow_field(viewer: Viewer, "read", customer: Customer, field) if\n'
-        '  field in ["firstName", "lastName", "ssn"] and\n  viewer.role != "REPORTER" and\n'
-        '  customer.first_name = "Maija";',
-    )))
+    per_customer = create_oso(
+        variant(
+            replace_text=(
+                'allow_field(viewer: Viewer, "read", _customer: Customer, field) if\n'
+                '  field in ["firstName", "lastName", "ssn"] and\n  viewer.role != "REPORTER";',
+                'allow_field(viewer: Viewer, "read", customer: Customer, field) if\n'
+                '  field in ["firstName", "lastName", "ssn"] and\n  viewer.role != "REPORTER" and\n'
+                '  customer.first_name = "Maija";',
+            )
+        )
+    )
     body = await _answer(engine, per_customer, "rec1", EVENTS)
     names = {e["node"]["id"]: e["node"]["firstName"] for e in body["data"]["customers"]["edges"]}
     assert names == {"c1": "Maija", "c2": None}

@@ -45,8 +45,9 @@ def regular_s1(world: World) -> None:
     world.regular("pp1", "c1", "s1")
 
 
-def with_event(day: str, *, provider: str = "p1", status: str = "RECORDED",
-               deleted: bool = False) -> Callable[[World], None]:
+def with_event(
+    day: str, *, provider: str = "p1", status: str = "RECORDED", deleted: bool = False
+) -> Callable[[World], None]:
     def setup(world: World) -> None:
         regular_s1(world)
         world.event("e1", "pp1", day, provider=provider, status=status, deleted=deleted)
@@ -134,8 +135,10 @@ async def test_a_hidden_customer_is_never_revealed(engine: AsyncEngine, api: Api
 
     queries = {
         "by id": ('query { customer(id: "c2") { id firstName } }', "customer"),
-        "by name": ('query { customers(name: "matti") { totalCount edges { node { id } } } }',
-                    "customers"),
+        "by name": (
+            'query { customers(name: "matti") { totalCount edges { node { id } } } }',
+            "customers",
+        ),
         "by ssn": (
             f'{{ customers(ssn: "{hidden_ssn}") {{ totalCount edges {{ node {{ id }} }} }} }}',
             "customers",
@@ -160,6 +163,7 @@ async def test_a_hidden_customer_is_never_revealed(engine: AsyncEngine, api: Api
 
 # -- what a user sees of a visible customer ------------------------------------------
 
+
 def scoping_world() -> dict[str, Any]:
     """Customer c1 with purchasing powers reached in every way, c2 hidden from p1."""
     w = tiny_world()
@@ -167,14 +171,14 @@ def scoping_world() -> dict[str, Any]:
     w.customer("c2", "Matti", "Meikäläinen")
     w.number("p1", "c1", "A-1")
     w.number("p2", "c1", "B-1")
-    w.regular("pp_res", "c1", "s1")   # p1 has reservations on it
-    w.regular("pp_ev", "c1", "s1")    # p1 has an event on it (and a future reservation)
-    w.regular("pp_del", "c1", "s1")   # p1 has only a deleted event on it
-    w.regular("pp_p2", "c1", "s1")    # p2's only
-    w.balance("bp_res", "c1", "s1")   # p1 reserved it
+    w.regular("pp_res", "c1", "s1")  # p1 has reservations on it
+    w.regular("pp_ev", "c1", "s1")  # p1 has an event on it (and a future reservation)
+    w.regular("pp_del", "c1", "s1")  # p1 has only a deleted event on it
+    w.regular("pp_p2", "c1", "s1")  # p2's only
+    w.balance("bp_res", "c1", "s1")  # p1 reserved it
     w.balance("bp_none", "c1", "s1")  # nobody's
-    w.regular("pp_s2", "c1", "s2")    # o1/s2, nobody's
-    w.regular("pp_o2", "c1", "s3")    # o2/s3, p2's
+    w.regular("pp_s2", "c1", "s2")  # o1/s2, nobody's
+    w.regular("pp_o2", "c1", "s3")  # o2/s3, p2's
     w.reservation("r_cur", "pp_res", "p1", valid_from="2027-01-01")
     w.reservation("r_ended", "pp_res", "p1", valid_from="2026-01-01", valid_to="2027-12-31")
     w.reservation("r_today", "bp_res", "p1", valid_from="2028-02-29", valid_to="2028-02-29")
@@ -286,9 +290,7 @@ async def test_a_reporter_gets_forbidden_identity_fields_and_the_rest(
         "customerNumber": "A-1",
         "events": [{"id": "e_old"}, {"id": "e1"}],
     }
-    forbidden = {
-        tuple(error["path"]): error["extensions"]["code"] for error in body["errors"]
-    }
+    forbidden = {tuple(error["path"]): error["extensions"]["code"] for error in body["errors"]}
     assert forbidden == {
         ("customer", field): "FORBIDDEN" for field in ("firstName", "lastName", "ssn")
     }

@@ -21,13 +21,19 @@ from voucher_graph.data.engine import StatementCounter
 def build_statement_world() -> World:
     """The statement world, afresh (year_world in test_copay_statement.py adds to it)."""
     w = World(valid_from="2026-01-01", valid_to="2026-12-31")
-    w.organizer("o1", ["2023-06-08", "2026-09-08", "2026-10-08", "2026-11-08", "2026-12-08"],
-                name="Vantaa")
+    w.organizer(
+        "o1", ["2023-06-08", "2026-09-08", "2026-10-08", "2026-11-08", "2026-12-08"], name="Vantaa"
+    )
     w.organizer("o2", ["2026-10-08"])
     w.provider("p1", name="Hoivapalvelu Oy")
     w.provider("p2")
-    w.service("s1", "o1", Content("k1", name="Kotihoidon käynti"), Content("k2", "VISIT"),
-              name="Kotihoito")
+    w.service(
+        "s1",
+        "o1",
+        Content("k1", name="Kotihoidon käynti"),
+        Content("k2", "VISIT"),
+        name="Kotihoito",
+    )
     w.service("s2", "o1", Content("k3", "DAY"))
     w.service("s3", "o2", "k4")
     w.user("u1", "RECORDER", "p1")
@@ -49,8 +55,15 @@ def build_statement_world() -> World:
     w.regular("pp2", "c1", "s2", [("k3", "50.00", "10")], voucher="VAN-2")
     w.regular("pp3", "c2", "s1", [("k1", "30.00", "100")], voucher="VAN-3")
     w.regular("pp4", "c3", "s1", [("k1", "30.00", "100")], voucher="VAN-4")
-    w.regular("pp5", "c4", "s1", [("k1", "30.00", "100")], voucher="VAN-5",
-              valid_from="2023-01-01", valid_to="2023-12-31")
+    w.regular(
+        "pp5",
+        "c4",
+        "s1",
+        [("k1", "30.00", "100")],
+        voucher="VAN-5",
+        valid_from="2023-01-01",
+        valid_to="2023-12-31",
+    )
     w.regular("pp6", "c1", "s3", [("k4", "25.00", "10")], voucher="ESP-1")
     w.reservation("r1", "pp1")
     w.reservation("r2", "pp1", content="k2")
@@ -67,8 +80,16 @@ def build_statement_world() -> World:
     w.event("e01", "pp1", "2026-10-01", "2", "35.00", recorded_on="2026-10-02")
     w.event("e02", "pp1", "2026-10-01", "1", "25.00", content="k2", recorded_on="2026-10-05")
     w.event("e10", "pp1", "2026-11-02", "1.5", "40.00", status="UNDER_REVIEW")
-    w.event("e9", "pp1", "2026-11-02", "1", "30.00", status="APPROVED",
-            recorded_on="2026-11-03", approved_on="2026-11-10")
+    w.event(
+        "e9",
+        "pp1",
+        "2026-11-02",
+        "1",
+        "30.00",
+        status="APPROVED",
+        recorded_on="2026-11-03",
+        approved_on="2026-11-10",
+    )
     w.event("e11", "pp1", "2026-11-03", "1", "40.00", status="REJECTED")
     w.event("e12", "pp1", "2026-10-04", "1", "40.00", status="CREDITED", recorded_on="2026-10-05")
     w.event("e13", "pp1", "2026-10-20", "1", "40.00", deleted=True)
@@ -85,8 +106,16 @@ def build_statement_world() -> World:
     w.event("e31", "pp3", "2026-10-02", "2", "40.00", recorded_on="2026-10-03")
     # c3
     w.event("e40", "pp4", "2026-10-04", "1", "40.00", recorded_on="2026-10-06")
-    w.event("e41", "pp4", "2026-09-29", "1", "30.00", status="APPROVED",
-            recorded_on="2026-09-30", approved_on="2026-10-07")
+    w.event(
+        "e41",
+        "pp4",
+        "2026-09-29",
+        "1",
+        "30.00",
+        status="APPROVED",
+        recorded_on="2026-09-30",
+        approved_on="2026-10-07",
+    )
     w.event("e42", "pp4", "2026-10-05", "1", "30.00", status="UNDER_REVIEW")
     w.event("e43", "pp4", "2026-09-07", "1", "30.00")
     # c4, long ago

@@ -27,8 +27,8 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from . import models as m
 from .engine import read_rows
-from .raw_rows import with_values_inline
 from .provider_counts import provider_count_statement
+from .raw_rows import with_values_inline
 from .scoped_words import restate
 from .service_sets import set_count_statement
 

@@ -54,8 +54,9 @@ def last_day_in_window(day: date) -> date:
     years later (28 Feb for 29 Feb), step on while the next day's window still starts
     on or before `day`.
     """
-    later = date(day.year + WINDOW_YEARS, day.month, 28 if (day.month, day.day) == (2, 29)
-                 else day.day)
+    later = date(
+        day.year + WINDOW_YEARS, day.month, 28 if (day.month, day.day) == (2, 29) else day.day
+    )
     while window_start(later + timedelta(days=1)) <= day:
         later += timedelta(days=1)
     while window_start(later) > day:  # never for this rule; kept exact should it change

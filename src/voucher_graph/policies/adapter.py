@@ -177,8 +177,7 @@ class SqlFilterAdapter(DataAdapter):
                 conditions.append(root_key.in_(members[0].select()))
             else:
                 conditions.extend(
-                    exists(group.select().where(group.key_column == root_key))
-                    for group in members
+                    exists(group.select().where(group.key_column == root_key)) for group in members
                 )
         return conditions
 

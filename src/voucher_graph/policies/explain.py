@@ -113,9 +113,7 @@ def _row(
     ]
 
 
-def _branches(
-    policy: Policy, actor: Actor, actor_index: int, organizer: bool
-) -> list[Select[Any]]:
+def _branches(policy: Policy, actor: Actor, actor_index: int, organizer: bool) -> list[Select[Any]]:
     """The actor's reason rows, one select per named branch of the policy."""
     event, reservation, pp = m.Event, m.Reservation, m.PurchasingPower
     # whoCanSee asks only about one organizer's purchasing powers.

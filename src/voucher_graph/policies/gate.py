@@ -89,9 +89,7 @@ class Gate:
         key = ("fields", action, tuple(getattr(customer, f) for f in reads))
         found: frozenset[str] | None = self._decisions.get(key)
         if found is None:
-            found = self.policy.readable_fields(
-                self.actor, action, real_row(m.Customer, customer)
-            )
+            found = self.policy.readable_fields(self.actor, action, real_row(m.Customer, customer))
             self._decisions[key] = found
         return found
 
@@ -122,9 +120,7 @@ class Gate:
         """
         reads = self._event_reads.get(action)
         if reads is None:
-            reads = self._event_reads[action] = self.policy.fields_read(
-                self.actor, action, m.Event
-            )
+            reads = self._event_reads[action] = self.policy.fields_read(self.actor, action, m.Event)
         key = (action, *[getattr(event, f) for f in reads])
         found = self._event_rights.get(key)
         if found is None:

@@ -201,7 +201,8 @@ def check_rules(oso: Oso, rules: Mapping[str, int] = QUERIED_RULES) -> None:
                 missing.append(f"{name}/{arity}")
     if missing:
         raise PolicyError(
-            "the policy lacks rules the code queries: " + ", ".join(missing)
+            "the policy lacks rules the code queries: "
+            + ", ".join(missing)
             + f" (looked in the package data {POLICY_PACKAGE}/{POLICY_DIRECTORY})"
         )
 

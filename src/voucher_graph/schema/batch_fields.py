@@ -168,9 +168,7 @@ def _memo(made: dict[str, Any], key: str, rows: Mapping[str, Any], make: Any) ->
     return found
 
 
-async def _pp_contents(
-    ctx: Context, vouchers: Sequence[PurchasingPower], _: Args
-) -> list[Any]:
+async def _pp_contents(ctx: Context, vouchers: Sequence[PurchasingPower], _: Args) -> list[Any]:
     lists = await ctx.loaders.level(ctx.loaders.pp_contents, [v.row.id for v in vouchers])
     return [[PurchasingPowerContent(row=r) for r in rows] for rows in lists]
 

@@ -72,10 +72,10 @@ class _TaggingContext:
         self._context.report_error(error)
 
 
-def _tagged(rule: type[ValidationRule]) -> type[ValidationRule]:
+def _tagged(rule: type[Any]) -> type[ValidationRule]:
     """The rule, reporting through a tagging context (the limiters report in __init__)."""
 
-    class Tagged(rule):  # type: ignore[valid-type,misc]
+    class Tagged(rule):  # type: ignore[misc]
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(_TaggingContext(context))
 
@@ -85,7 +85,8 @@ def _tagged(rule: type[ValidationRule]) -> type[ValidationRule]:
 
 def _tagged_limiter(extension: AddValidationRules) -> AddValidationRules:
     extension.validation_rules = [
-        _tagged(rule) for rule in extension.validation_rules  # type: ignore[arg-type]
+        _tagged(rule)
+        for rule in extension.validation_rules
     ]
     return extension
 
@@ -318,9 +319,7 @@ class LimitCheck:
             return unchosen
         found = [e for e in self._validate(query) if is_limit_error(e)]
         longest = self.limits.max_string_chars
-        if not found and (
-            _unstorable(variables, longest) or self._has_unstorable_literal(query)
-        ):
+        if not found and (_unstorable(variables, longest) or self._has_unstorable_literal(query)):
             message = f"{UNSTORABLE}, or one longer than {longest} characters"
             found.append(GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}))
         return found

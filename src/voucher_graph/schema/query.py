@@ -65,7 +65,7 @@ class CustomerConnection:
     @strawberry.field(
         description="The total counted no further than `atMost` customers (1..1000000): "
         "its cost is that of `atMost` customers however many match, where `totalCount` "
-        "counts them all (a UI can show \"10000+\")."
+        'counts them all (a UI can show "10000+").'
     )
     async def total_count_at_most(self, at_most: int = DEFAULT_COUNT_AT_MOST) -> CappedCount:
         return await capped(self, at_most)

@@ -87,7 +87,7 @@ def _word(postgresql: bool) -> sa.String:
     return sa.String(length=200, collation='C') if postgresql else sa.String(length=200)
 
 
-def _create_pairs(facts: list[sa.Column], fact_names: list[str]) -> None:
+def _create_pairs(facts: list[sa.Column[object]], fact_names: list[str]) -> None:
     op.create_table('provider_customers',
     sa.Column('provider_id', sa.String(length=64), nullable=False),
     sa.Column('customer_id', sa.String(length=64), nullable=False),
@@ -101,7 +101,7 @@ def _create_pairs(facts: list[sa.Column], fact_names: list[str]) -> None:
     op.create_index('ix_provider_customers_facts', 'provider_customers', ['provider_id', 'customer_id', *fact_names])
 
 
-def _create_words(postgresql: bool, facts: list[sa.Column], fact_names: list[str]) -> None:
+def _create_words(postgresql: bool, facts: list[sa.Column[object]], fact_names: list[str]) -> None:
     key = 'provider_id, word, customer_id'
     op.create_table('provider_name_words',
     sa.Column('provider_id', sa.String(length=64), nullable=False),
@@ -162,7 +162,7 @@ def downgrade() -> None:
     op.drop_table('provider_customers')
     facts = ['last_event_date', 'reservation_open', 'last_reservation_end']
 
-    def columns() -> list[sa.Column]:
+    def columns() -> list[sa.Column[object]]:
         return [
             sa.Column('last_event_date', sa.Date(), nullable=True),
             sa.Column('reservation_open', sa.Boolean(), nullable=False),
