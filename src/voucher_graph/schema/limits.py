@@ -84,10 +84,7 @@ def _tagged(rule: type[Any]) -> type[ValidationRule]:
 
 
 def _tagged_limiter(extension: AddValidationRules) -> AddValidationRules:
-    extension.validation_rules = [
-        _tagged(rule)
-        for rule in extension.validation_rules
-    ]
+    extension.validation_rules = [_tagged(rule) for rule in extension.validation_rules]
     return extension
 
 
