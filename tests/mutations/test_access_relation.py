@@ -16,7 +16,7 @@ from support import TODAY, Api, is_postgres, make_api
 from voucher_graph.data.access_relation import derive_provider_customers
 from voucher_graph.data.engine import StatementCounter, session_factory
 from voucher_graph.data.provider_counts import Facts as Facts_
-from voucher_graph.data.provider_counts import count_change
+from voucher_graph.data.provider_counts import count_change, write_pending_moves
 
 Facts = set[tuple[str, str, Any, bool]]
 
@@ -124,8 +124,8 @@ async def test_each_event_write_keeps_the_relation(
         body = await api.data(RECORD, record_input(serviceDate="2026-11-25"), user="rec")
         new_id = body["recordEvent"]["id"]
         assert await last_date(engine, "p1", "c1") == date(2026, 11, 25)
-        assert await words_copy_the_relation(engine)
-        assert await classes_count_the_relation(engine)  # the new date, on the pair's words
+        assert await words_copy_the_relation(engine)  # the new date, on the pair's words
+        assert await classes_count_the_relation(engine)
         edit = record_input(serviceDate="2026-11-24")
         edit["input"]["id"] = new_id
         await api.data(RECORD, edit, user="rec")
@@ -254,19 +254,21 @@ async def test_writers_moving_pairs_between_two_classes_at_once_lose_no_step(
 ) -> None:
     """Half the writers move a pair of p1 from class X to Y, the other half from Y to X,
     all at once, each holding its class rows until it commits: none deadlocks (the
-    rows are taken in key order) and every step is counted."""
+    rows are written in key order; without it this deadlocks) and every step counts."""
     x: Facts_ = (date(2020, 1, 1), False)
     y: Facts_ = (date(2020, 1, 2), False)
     async with world_apis(engine, counter):
         async with session_factory(engine)() as session, session.begin():
             for _ in range(10):
-                await count_change(session, "p1", None, x)
-                await count_change(session, "p1", None, y)
+                count_change(session, "p1", None, x)
+                count_change(session, "p1", None, y)
 
         async def move(before: Facts_, after: Facts_) -> None:
             async with session_factory(engine)() as session, session.begin():
-                await count_change(session, "p1", before, after)
-                await asyncio.sleep(0.02)  # hold both rows while the others arrive
+                count_change(session, "p1", before, after)
+                # Written now rather than at commit, and held while the others arrive.
+                await write_pending_moves(session)
+                await asyncio.sleep(0.02)
 
         moves = [move(x, y) for _ in range(6)] + [move(y, x) for _ in range(4)]
         await asyncio.gather(*moves)

@@ -128,7 +128,7 @@ async def refresh_provider_customer(
     facts = (after[0], bool(after[1]))
     if facts != before:  # else its word rows and its class are already right
         await refresh_provider_words(session, provider_id, customer_id)
-        await count_change(session, provider_id, before, facts)
+        count_change(session, provider_id, before, facts)
 
 
 async def _lock_pair(session: AsyncSession, provider_id: str, customer_id: str) -> Facts | None:
@@ -140,7 +140,9 @@ async def _lock_pair(session: AsyncSession, provider_id: str, customer_id: str) 
     (SQLite has no FOR UPDATE and needs none: it runs one writer at a time.)
     """
     pair = (PC.provider_id == provider_id) & (PC.customer_id == customer_id)
-    locked = select(PC.last_date, PC.reservation_open).where(pair).with_for_update()
+    # FOR NO KEY UPDATE, as an UPDATE of its non-key columns takes: the pair's key never
+    # changes, so writers of rows referencing it are not blocked.
+    locked = select(PC.last_date, PC.reservation_open).where(pair).with_for_update(key_share=True)
     found = (await session.execute(locked)).first()
     if found is None:
         dialect = session.get_bind().dialect.name

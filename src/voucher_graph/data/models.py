@@ -297,7 +297,8 @@ class ProviderCustomer(Base):
     )
 
 
-# The key's stand-in for "no date" (a primary key column cannot be NULL).
+# The key's stand-in for "no date" (a primary key column cannot be NULL; `dated` tells
+# it from a real date).
 NO_DATE = date(1, 1, 1)
 
 
@@ -307,15 +308,16 @@ class ProviderCustomerCount(Base):
     The relation grouped by (provider, `last_date`, `reservation_open`), kept in the
     same transaction as every write of a pair (data/provider_counts.py). A provider's
     exact count of visible customers is then the policy's own rule A condition
-    evaluated on these rows, summed: its classes are bounded by the calendar (one per
-    date and open state: 5,022 for the biggest provider at a million customers), not by its customers
-    (250,000 pairs for the biggest provider at a million customers). `date_key` is
-    `last_date` with NO_DATE for None, for the primary key alone; the policy reads
-    `last_date`.
+    evaluated on these rows, summed: its classes are bounded by the calendar (at most
+    two per date: 5,022 for the biggest provider at a million customers), not by its
+    customers (295,190 pairs). The primary key cannot hold a NULL, so it says
+    `dated` (whether `last_date` is set) and `date_key` (`last_date`, or NO_DATE when
+    there is none); the policy reads `last_date`.
     """
 
     __tablename__ = "provider_customer_counts"
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    dated: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     date_key: Mapped[date] = mapped_column(Date, primary_key=True)
     reservation_open: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     last_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -337,7 +339,8 @@ class ProviderNameWord(Base):
     search is then the policy's own rule A condition evaluated on this table's rows
     within an index range (provider, word prefix): it reads the provider's matching
     words, not every customer whose name matches nor every customer the provider has.
-    On PostgreSQL the primary key carries the other columns (INCLUDE, migration 0009),
+    On PostgreSQL the primary key carries the other columns (INCLUDE, migrations 0009
+    and 0010),
     so the search reads that index alone.
     """
 

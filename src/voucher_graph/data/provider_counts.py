@@ -10,23 +10,24 @@ provider at a million customers (20 ms), 1,900 at ten thousand.
 `provider_customer_counts` holds the relation grouped by exactly those columns: per
 provider, date and open state, how many pairs have them. φ reads nothing else, so it
 holds for every pair of a class or for none, and the count is the sum of the classes
-on which φ holds: the policy's own condition, evaluated on the classes (`restate`
-refuses a φ that reads anything else, the customer for one, and the count then reads
-the pairs as before). A provider has one class per date and open state its pairs
-have: 5,022 for the biggest provider at a million customers (295,190 pairs),
-bounded by the calendar however many customers it has.
+on which φ holds: the policy's own condition, evaluated on the classes
+(`scoped_words.condition_on` gives None for a φ that reads anything else, the customer
+for one, and the count then reads the pairs as before). A provider has at most two
+classes per date (open or not) and two without a date: 5,022 for the biggest provider
+at a million customers (295,190 pairs), bounded by the calendar however many
+customers it has.
 
-The classes are kept in the same transaction as every write of a pair
-(`count_change`, called by access_relation with the pair's facts before and after).
-An upsert adds or subtracts one, so concurrent writers of one class queue on its row
-and each adds to the other's committed count; a change touches its two classes in key
-order, so two writers moving pairs between the same two classes cannot deadlock. A
-class that reaches zero keeps its row (deleting it could race with a writer adding
-to it); there are never more rows than dates.
+The classes are kept in the same transaction as every write of a pair: access_relation
+tells `count_change` the pair's facts before and after, and the transaction's moves are
+written at its commit as one upsert that adds or subtracts (`_write_moves`). Concurrent
+writers of one class queue on its row and each adds to the other's committed count;
+the rows are taken in key order and last, so writers cannot deadlock on them. A class
+that reaches zero keeps its row (deleting it could race with a writer adding to it).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any, cast
 
@@ -37,6 +38,7 @@ from sqlalchemy import (
     case,
     delete,
     distinct,
+    event,
     func,
     insert,
     select,
@@ -44,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from . import models as m
 from .scoped_words import condition_on
@@ -66,6 +69,7 @@ async def derive_provider_counts(session: AsyncSession) -> None:
     await session.execute(delete(COUNTS))
     classes = select(
         PAIRS.c.provider_id,
+        PAIRS.c.last_date.is_not(None).label("dated"),
         _date_key(PAIRS.c.last_date).label("date_key"),
         PAIRS.c.reservation_open,
         PAIRS.c.last_date,
@@ -76,41 +80,84 @@ async def derive_provider_counts(session: AsyncSession) -> None:
     )
 
 
-async def count_change(
+# The class moves of the session's transaction not yet written: {class key: step}.
+_PENDING = "provider_class_moves"
+ClassKey = tuple[str, bool, date, bool]  # provider, dated, date_key, open: the primary key
+
+
+def _class_key(provider_id: str, facts: Facts) -> ClassKey:
+    last_date, is_open = facts
+    return (provider_id, last_date is not None, last_date or m.NO_DATE, is_open)
+
+
+def count_change(
     session: AsyncSession, provider_id: str, before: Facts | None, after: Facts
 ) -> None:
-    """Move one pair of `provider_id` from class `before` (None: a new pair) to `after`.
+    """Note that one pair of `provider_id` moves from class `before` (None: a new pair)
+    to `after`. Call it under the pair's row lock, with the facts the pair had and has.
 
-    Call it under the pair's row lock, with the facts the pair had and has now."""
+    The move is written when the transaction commits (`_write_moves`), or before a
+    total is read in it (`write_pending_moves`), not now: a class row written now would
+    stay locked through the rest of the request (a document's later mutations, the
+    access log), and a writer of the same provider holding a lock that request waits
+    for could then wait on the class row: a deadlock. Written last, in key order, class
+    rows are the last locks a transaction takes, held only to its commit.
+    """
     if before == after:
         return
-    changes = [(after, 1)] if before is None else [(before, -1), (after, 1)]
-    # Key order: a writer moving a pair from class X to Y and another from Y to X take
-    # the two row locks in the same order (an INSERT's rows are written in order).
+    moves: Counter[ClassKey] = session.sync_session.info.setdefault(_PENDING, Counter())
+    if before is not None:
+        moves[_class_key(provider_id, before)] -= 1
+    moves[_class_key(provider_id, after)] += 1
+
+
+async def write_pending_moves(session: AsyncSession) -> None:
+    """Write the transaction's class moves now, so that a total read in the same
+    transaction counts them (a request that writes, then reads a total)."""
+    if session.sync_session.info.get(_PENDING):
+        await session.run_sync(_write_moves)
+
+
+def _write_moves(session: Session) -> None:
+    moves: Counter[ClassKey] | None = session.info.pop(_PENDING, None)
     rows = [
         {
             "provider_id": provider_id,
-            "date_key": last_date if last_date is not None else m.NO_DATE,
+            "dated": dated,
+            "date_key": date_key,
             "reservation_open": is_open,
-            "last_date": last_date,
+            "last_date": date_key if dated else None,
             "customer_count": step,
         }
-        for (last_date, is_open), step in sorted(changes, key=lambda c: _sort_key(c[0]))
+        # Key order: writers moving pairs between the same classes in opposite
+        # directions take the rows' locks in the same order (an INSERT writes its rows
+        # in order), so they cannot deadlock.
+        for (provider_id, dated, date_key, is_open), step in sorted((moves or {}).items())
+        if step != 0
     ]
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
     upsert = dialect_insert(COUNTS).values(rows)
-    await session.execute(
+    session.execute(
         upsert.on_conflict_do_update(
-            index_elements=[COUNTS.c.provider_id, COUNTS.c.date_key, COUNTS.c.reservation_open],
+            index_elements=list(COUNTS.primary_key.columns),
             set_={"customer_count": COUNTS.c.customer_count + upsert.excluded.customer_count},
         )
     )
 
 
-def _sort_key(facts: Facts) -> tuple[date, bool]:
-    last_date, is_open = facts
-    return (last_date if last_date is not None else m.NO_DATE, is_open)
+@event.listens_for(Session, "before_commit")
+def _write_moves_before_commit(session: Session) -> None:
+    # Runs inside the async session's commit (SQLAlchemy runs it in the same greenlet),
+    # so the statement is part of the transaction being committed.
+    _write_moves(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_moves(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def provider_count_statement(keys: Select[Any]) -> Select[Any] | None:

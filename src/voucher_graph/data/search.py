@@ -27,7 +27,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from . import models as m
 from .engine import read_rows
-from .provider_counts import provider_count_statement
+from .provider_counts import provider_count_statement, write_pending_moves
 from .raw_rows import with_values_inline
 from .scoped_words import restate
 from .service_sets import set_count_statement
@@ -188,7 +188,8 @@ class _Totals:
 
     exact: Select[Any]
     # The same count stopped after `count_limit` rows (totalCountAtMost); None when
-    # `exact` is the service sets' sum, a few dozen rows however many customers.
+    # `exact` is the service sets' or the provider classes' sum, a few dozen or a few
+    # thousand rows however many customers.
     capped: Select[Any] | None
 
 
@@ -515,6 +516,8 @@ async def search_customers(
     the numbers the viewer may read) is given: `Page.customer_numbers`. Statements: 1
     or 2, plus 1 with `after` (the cursor's customer, checked like any other row).
     """
+    # A total read after a write in the same transaction counts the write's moves.
+    await write_pending_moves(session)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     shape = _Shape(
         words=len(search.name_words),
@@ -567,7 +570,8 @@ async def search_customers(
             or (after is None and len(rows) <= first)
             or (total_in_page and rows)
         ):
-            # The service sets' sum (exact, and as cheap), or the whole answer's length.
+            # The service sets' or the provider classes' sum (exact, and as cheap), or the
+            # whole answer's length.
             found = await total()
         else:
             counted = await read_rows(

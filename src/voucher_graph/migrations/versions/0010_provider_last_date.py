@@ -50,9 +50,9 @@ FROM provider_customers pc JOIN customer_name_words w ON w.customer_id = pc.cust
 """
 DERIVE_COUNTS = """
 INSERT INTO provider_customer_counts
-    (provider_id, date_key, reservation_open, last_date, customer_count)
-SELECT provider_id, coalesce(last_date, DATE '0001-01-01'), reservation_open, last_date,
-       count(*)
+    (provider_id, dated, date_key, reservation_open, last_date, customer_count)
+SELECT provider_id, last_date IS NOT NULL, coalesce(last_date, DATE '0001-01-01'),
+       reservation_open, last_date, count(*)
 FROM provider_customers
 GROUP BY provider_id, last_date, reservation_open
 """
@@ -142,12 +142,13 @@ def upgrade() -> None:
     op.execute(DERIVE_WORDS)
     op.create_table('provider_customer_counts',
     sa.Column('provider_id', sa.String(length=64), nullable=False),
+    sa.Column('dated', sa.Boolean(), nullable=False),
     sa.Column('date_key', sa.Date(), nullable=False),
     sa.Column('reservation_open', sa.Boolean(), nullable=False),
     sa.Column('last_date', sa.Date(), nullable=True),
     sa.Column('customer_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], ),
-    sa.PrimaryKeyConstraint('provider_id', 'date_key', 'reservation_open')
+    sa.PrimaryKeyConstraint('provider_id', 'dated', 'date_key', 'reservation_open')
     )
     op.execute(DERIVE_COUNTS if postgresql else DERIVE_COUNTS_SQLITE)
     if postgresql:
