@@ -160,14 +160,13 @@ async def grants_sql(sql: asyncpg.Connection, user_id: str) -> str:
     )
 
 
-def page_sql(role: str, name: bool = False, after: bool = False, capped: int | None = None) -> str:
+def page_sql(role: str, name: bool = False, after: bool = False) -> str:
     """One statement (one round trip): the page (PAGE + 1 rows) and the total.
 
     The total sums the provider's (date, open) classes or the organizer's service sets;
-    the customers table is not read. With `capped` (totalCountAtMost) the same sum,
-    exact and cheaper than a count stopped after `capped` + 1 keys (`capped` is kept
-    for the signature's callers). A name search counts its visible matches in the pass
-    that finds them for the page.
+    the customers table is not read. totalCountAtMost is answered by the same sum,
+    exact and cheaper than a count stopped at the bound. A name search counts its
+    visible matches in the pass that finds them for the page.
     """
 
     def rows(keyset: str, limit: int) -> str:
@@ -437,17 +436,16 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 )
                 first_page = await api({})
                 cursor = None if "error" in first_page else first_page["pageInfo"]["endCursor"]
-                capped = args.capped
                 plans: dict[str, tuple[dict[str, Any], str, tuple[Any, ...]]] = {
-                    "list": ({}, page_sql(role, capped=capped), ()),
+                    "list": ({}, page_sql(role), ()),
                     "next page": (
                         {"after": cursor} if cursor else {"after": "unmeasured"},
-                        page_sql(role, after=True, capped=capped),
+                        page_sql(role, after=True),
                         tuple(after_keys),
                     ),
                     "name": (
                         {"name": NAME},
-                        page_sql(role, name=True, capped=capped),
+                        page_sql(role, name=True),
                         (NAME + "%",),
                     ),
                     "ssn": (

@@ -35,9 +35,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
-    case,
     delete,
-    distinct,
     event,
     func,
     insert,
@@ -49,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from . import models as m
-from .scoped_words import condition_on
+from .scoped_words import condition_on, summed_within_one_scope
 
 PAIRS = cast(Table, m.ProviderCustomer.__table__)
 COUNTS = cast(Table, m.ProviderCustomerCount.__table__)
@@ -174,13 +172,6 @@ def provider_count_statement(keys: Select[Any]) -> Select[Any] | None:
     condition: ColumnElement[bool] | None = condition_on(keys, PAIRS, _CLASS_COLUMNS, COUNTS)
     if condition is None:
         return None
-    distinct_keys = select(func.count()).select_from(keys.distinct().subquery()).scalar_subquery()
-    return select(
-        case(
-            (
-                func.count(distinct(COUNTS.c.provider_id)) <= 1,
-                func.coalesce(func.sum(COUNTS.c.customer_count), 0),
-            ),
-            else_=distinct_keys,
-        )
-    ).where(condition)
+    return summed_within_one_scope(keys, COUNTS.c.provider_id, COUNTS.c.customer_count).where(
+        condition
+    )

@@ -34,7 +34,10 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    case,
     delete,
+    distinct,
+    func,
     insert,
     or_,
     select,
@@ -126,6 +129,20 @@ def condition_on(
 
     where: ColumnElement[bool] = keys.whereclause
     return visitors.replacement_traverse(where, {}, on_target)
+
+
+def summed_within_one_scope(keys: Select[Any], scope: Any, count: Any) -> Select[Any]:
+    """`SELECT` the sum of `count` over the rows the caller's WHERE selects when they
+    are all of one `scope` (a provider's classes, an organizer's service sets: each
+    customer is in at most one of them), else the DISTINCT count of the policy's
+    `keys` (a scalar subquery, an InitPlan that PostgreSQL runs only then)."""
+    distinct_keys = select(func.count()).select_from(keys.distinct().subquery()).scalar_subquery()
+    return select(
+        case(
+            (func.count(distinct(scope)) <= 1, func.coalesce(func.sum(count), 0)),
+            else_=distinct_keys,
+        )
+    )
 
 
 def _more_than_where(keys: Select[Any]) -> bool:

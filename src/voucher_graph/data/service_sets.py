@@ -27,17 +27,14 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
-    case,
     delete,
-    distinct,
-    func,
     insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import models as m
-from .scoped_words import condition_on
+from .scoped_words import condition_on, summed_within_one_scope
 
 PP = cast(Table, m.PurchasingPower.__table__)
 SETS = cast(Table, m.ServiceSet.__table__)
@@ -111,13 +108,6 @@ def set_count_statement(keys: Select[Any]) -> Select[Any] | None:
     if condition is None:
         return None
     matching = select(MEMBERS.c.set_id).where(condition)
-    distinct_keys = select(func.count()).select_from(keys.distinct().subquery()).scalar_subquery()
-    return select(
-        case(
-            (
-                func.count(distinct(SETS.c.organizer_id)) <= 1,
-                func.coalesce(func.sum(SETS.c.customer_count), 0),
-            ),
-            else_=distinct_keys,
-        )
-    ).where(SETS.c.id.in_(matching))
+    return summed_within_one_scope(keys, SETS.c.organizer_id, SETS.c.customer_count).where(
+        SETS.c.id.in_(matching)
+    )
