@@ -22,6 +22,7 @@ A cold process reads the three reference tables once more each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -168,23 +169,52 @@ async def test_customer_numbers_come_in_the_page_and_only_when_selected(
     assert not any("customer_numbers" in sql for sql in without_numbers)
 
 
-async def test_a_level_sends_its_lists_before_the_levels_below_need_theirs(api: Api) -> None:
-    # The customers' reservations start before the vouchers' contents, which the
-    # purchasing powers (an earlier field of the same level) need: the level's loads
-    # were started together, so the database reads them while Python builds the
-    # purchasing powers (schema/executor.py, _Run._loads_ahead).
+async def _sent_in_order(api: Api, query: str, user: str) -> list[str]:
     api.counter.reset()
     api.counter.keep = True
     try:
-        body = await api.query(FULL, {"first": 10, "name": True}, user="o1-admin")
+        body = await api.query(query, {"first": 10, "name": True}, user=user)
         sent = list(api.counter.statements)
     finally:
         api.counter.keep = False
     assert not body.get("errors")
+    return sent
+
+
+async def test_a_level_sends_its_lists_before_the_levels_below_need_theirs(api: Api) -> None:
+    # The vouchers' rows (their contents, which the purchasing powers' level needs, and
+    # their events, which the events' amounts need) are sent first, as the customer
+    # level starts, then the level's own lists: the database reads them while Python
+    # builds the purchasing powers (batch_fields.py `_customer_lists_ahead`, executor.py
+    # `_Run._loads_ahead`), and no level below waits for a statement of its own.
+    sent = await _sent_in_order(api, FULL, "o1-admin")
     reservations = [i for i, sql in enumerate(sent) if "FROM reservations" in sql]
     contents = [i for i, sql in enumerate(sent) if "purchasing_power_contents" in sql]
-    assert len(reservations) == 2 and contents
-    assert min(reservations) < min(contents)
+    authorized = [i for i, sql in enumerate(sent) if sql.lstrip().startswith(
+        "SELECT purchasing_powers.id")]  # fmt: skip
+    assert len(reservations) == 2 and len(contents) == 1 and len(authorized) == 1
+    assert contents[0] < authorized[0] < min(reservations)
+
+
+async def test_the_vouchers_rows_are_read_only_when_a_field_below_needs_them(api: Api) -> None:
+    # Without contents, used amounts, balances or event amounts, nothing reads them.
+    amounts = r"\b(usedAmount|balance|price|voucherShare|copay)\b"
+    lean = re.sub(amounts, "", _without_block(FULL, "contents {"))
+    assert len(re.findall(amounts, FULL)) == 5 and "contents" not in lean
+    sent = await _sent_in_order(api, lean, "o1-admin")
+    assert not any("purchasing_power_contents" in sql for sql in sent)
+    assert len(sent) == len(await _sent_in_order(api, FULL, "o1-admin")) - 1
+
+
+def _without_block(query: str, opening: str) -> str:
+    """`query` without the selection that starts with `opening` and its braces."""
+    start = query.index(opening)
+    depth, end = 0, start
+    for end in range(start, len(query)):
+        depth += {"{": 1, "}": -1}.get(query[end], 0)
+        if query[end] == "}" and depth == 0:
+            break
+    return query[:start] + query[end + 1 :]
 
 
 # A frontend's small query: one customer, its names and its events' statuses.

@@ -718,6 +718,26 @@ class Loaders:
         """The contents of a purchasing power loaded by `vouchers`."""
         return self._pp_content_rows.get(pp_id, [])
 
+    def read_vouchers_ahead(self, customer_ids: Iterable[str]) -> asyncio.Future[None] | None:
+        """Start reading these (and every remembered) customers' voucher rows now, as
+        the load a deeper level would start (`_load_pps`: a voucher's contents, used
+        units and amounts), for a customer level whose selection will ask for them.
+
+        Sent before the level's own loads (the session's lock is taken in turn), it
+        is read while Python builds the level's purchasing powers, reservations and
+        events, instead of after them while Python waits: the same statement, earlier.
+        That deeper level finds it in flight or done (`_load_pps`). None when there is
+        nothing to read or a voucher load is in flight already."""
+        self.remember_customers(customer_ids)
+        customers = self._known_customers - self._customers_with_pps
+        if not customers or (self._pp_load is not None and not self._pp_load.done()):
+            return None
+        load = self._pp_load = asyncio.ensure_future(self._fetch_pps([], customers))
+        # Its error (if any) is raised where the rows are awaited; retrieved here too,
+        # for a load that no field awaited (the level failed first).
+        load.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return load
+
     async def _load_pps(self, pp_ids: list[str]) -> None:
         while True:
             in_flight = self._pp_load

@@ -8,6 +8,7 @@ tests/model/test_executor_differential.py checks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -55,8 +56,36 @@ async def _reservations(ctx: Context, customers: Sequence[Customer], args: Args)
     return [[Reservation(row=r) for r in rows] for rows in lists]
 
 
-def _customer_lists_together(
+# The Event fields derived from every event of the event's voucher.
+AMOUNT_FIELDS = frozenset({"price", "voucherShare", "copay"})
+
+# The selections below a Customer whose batched resolvers (below) read the vouchers'
+# rows (Loaders.pp_rows and pp_contents): a voucher's contents and their used units, a
+# balance voucher's used amount and balance, an event's amounts (`_events`).
+VOUCHER_ROW_SELECTIONS = (
+    "purchasingPowers.contents",
+    "balancePurchasingPowers.usedAmount",
+    "balancePurchasingPowers.balance",
+    *(f"events.{name}" for name in sorted(AMOUNT_FIELDS)),
+)
+
+
+def _customer_lists_ahead(
     ctx: Context, customers: Sequence[Customer], selected: Mapping[str, list[Args]]
+) -> asyncio.Future[None] | None:
+    """Before a customer level's loads: its vouchers' rows, when a deeper level will
+    read them, are read first (Loaders.read_vouchers_ahead), while Python builds the
+    level's lists; and its reservations and events together."""
+    ids = [c.row.id for c in customers]
+    started = None
+    if any(path in selected for path in VOUCHER_ROW_SELECTIONS):
+        started = ctx.loaders.read_vouchers_ahead(ids)
+    _customer_lists_together(ctx, ids, selected)
+    return started
+
+
+def _customer_lists_together(
+    ctx: Context, ids: list[str], selected: Mapping[str, list[Args]]
 ) -> None:
     """A customer level that selects `reservations` and `events` reads both in one
     statement (Loaders.read_together): the two fields then find them read. With
@@ -69,16 +98,12 @@ def _customer_lists_together(
     if not reservations or not events or _dates_out_of_order(events[0]):
         return
     ctx.loaders.read_together(
-        [c.row.id for c in customers],
+        ids,
         bool(reservations[0].get("include_ended", False)),
         ctx.today,
         events[0].get("from_"),
         events[0].get("to"),
     )
-
-
-# The Event fields derived from every event of the event's voucher.
-AMOUNT_FIELDS = frozenset({"price", "voucherShare", "copay"})
 
 
 def _dates_out_of_order(args: Args) -> bool:
@@ -258,5 +283,5 @@ REGISTRY = Registry(
         ("Event", "deletable"): _derived(lambda d: d.deletable),
     },
     prepare={"Event": _derive_missing},
-    ahead={"Customer": _customer_lists_together},
+    ahead={"Customer": _customer_lists_ahead},
 )

@@ -94,10 +94,14 @@ class BatchedField:
 # status and amounts in one pass.
 LevelPreparer = Callable[[Context, Sequence[Any]], Awaitable[None]]
 
-# Told, before a level's loads start, what the level selects (field name -> this
-# request's arguments of each selection): may start one load that serves several of
-# those fields (a customer's reservations and events in one statement).
-LevelAhead = Callable[[Context, Sequence[Any], Mapping[str, list[Mapping[str, Any]]]], None]
+# Told, before a level's loads start, what the level selects (field name, and the
+# dotted path of each deeper selection, -> this request's arguments of each selection):
+# may plan one load that serves several of those fields (a customer's reservations and
+# events in one statement), or start one that a deeper level will need (the vouchers'
+# rows), returned so that the level cancels it should no field await it.
+LevelAhead = Callable[
+    [Context, Sequence[Any], Mapping[str, list[Mapping[str, Any]]]], "asyncio.Future[Any] | None"
+]
 
 
 @dataclass(frozen=True)
@@ -502,11 +506,14 @@ class _Run:
         if prepare is not None and objects:
             await prepare(self.context, objects)
         told = self.registry.ahead.get(object_type.name)
+        started: asyncio.Future[Any] | None = None
         if told is not None and objects:
             selected: dict[str, list[Mapping[str, Any]]] = {}
             for plan in plans:
                 selected.setdefault(plan.name, []).append(self.args(plan))
-            told(self.context, objects, selected)
+                if plan.children:
+                    self._selections(plan.children, plan.name + ".", selected)
+            started = told(self.context, objects, selected)
         ahead = self._loads_ahead(plans, objects)
         columns: list[list[Any]] = []
         propagated = False
@@ -535,6 +542,8 @@ class _Run:
         finally:
             for task in ahead.values():  # only when the level failed half-way
                 task.cancel()
+            if started is not None and not started.done():
+                started.cancel()  # a read ahead that no field of the level awaited
         # The objects' dicts built column by column (C loops, not one store per field).
         if not columns:
             return [{} for _ in objects]
