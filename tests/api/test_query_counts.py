@@ -33,6 +33,7 @@ from support import SECRET, TODAY, Api, load_world
 
 from voucher_graph.app import create_app
 from voucher_graph.data.engine import StatementCounter
+from voucher_graph.schema.batch_fields import VOUCHER_ROW_SELECTIONS
 from voucher_graph.settings import Settings
 from voucher_graph.world.demo import demo_world
 
@@ -303,3 +304,39 @@ async def test_a_customers_events_read_with_the_customer_are_not_read_again(api:
     assert not body.get("errors") and body["data"]["customer"]["events"]
     assert not any("customer_lists" in sql for sql in sent)
     assert len([sql for sql in sent if _lists(sql)]) == 2  # customer with events; reservations
+
+
+def _selecting(path: str) -> str:
+    """A page selecting only `path` below its customers (and their reservations)."""
+    outer, leaf = path.split(".")
+    leaf += " { unitValue }" if leaf == "contents" else ""
+    return (
+        "query($first: Int!, $name: Boolean!) { customers(first: $first) { edges { node {"
+        f" id firstName @include(if: $name) reservations {{ id }} {outer} {{ {leaf} }}"
+        " } } } }"
+    )
+
+
+@pytest.mark.parametrize("path", VOUCHER_ROW_SELECTIONS)
+async def test_each_field_that_needs_the_vouchers_rows_has_them_read_first(
+    api: Api, path: str
+) -> None:
+    sent = await _sent_in_order(api, _selecting(path), "o1-admin")
+    rows = [i for i, sql in enumerate(sent) if "purchasing_power_contents" in sql]
+    reservations = [i for i, sql in enumerate(sent) if "FROM reservations" in sql]
+    assert len(rows) == 1 and reservations and rows[0] < min(reservations)
+
+
+async def test_events_that_err_on_their_dates_read_no_vouchers_rows(api: Api) -> None:
+    query = _selecting("events.price").replace(
+        "events {", 'events(from: "2026-02-01", to: "2026-01-01") {'
+    )
+    api.counter.reset()
+    api.counter.keep = True
+    try:
+        body = await api.query(query, {"first": 10, "name": True}, user="o1-admin")
+        sent = list(api.counter.statements)
+    finally:
+        api.counter.keep = False
+    assert body.get("errors")  # from after to
+    assert not any("purchasing_power_contents" in sql for sql in sent)

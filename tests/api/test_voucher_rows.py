@@ -4,6 +4,10 @@ it was asked for unloaded."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support import TODAY, load_world
@@ -41,3 +45,62 @@ async def test_a_voucher_that_did_not_come_with_its_customer_is_asked_for_by_id(
         loaders.remember_customers([other])
         loaded = await loaders.pp_rows([voucher_id])
     assert loaded[voucher_id] is not None and loaded[voucher_id].customer_id == owner
+
+
+# A page reads its vouchers' rows before its events lists (schema/batch_fields.py
+# `_customer_lists_ahead`), each statement seeing the database as it began.
+PAGE_WITH_AMOUNTS = """{ customers(first: 10) { edges { node {
+  id events { id price voucherShare copay }
+  purchasingPowers { id contents { usedUnits } }
+} } } }"""
+
+
+async def test_an_event_recorded_between_the_vouchers_rows_and_the_events_list_has_amounts(
+    example_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another request records an event on a listed customer's existing voucher after
+    # the page read that voucher's rows and before it reads the events: the event is
+    # listed, its voucher's rows lack it. The page still answers, with the amounts a
+    # later request computes for it.
+    api = example_api
+    listing = Loaders._read_together
+    recorded: list[str] = []
+
+    async def record_first(self: Loaders, customer_ids: list[str], *args: Any) -> None:
+        if not recorded:
+            assert self._pp_load is not None  # the vouchers' rows were asked for first
+            await asyncio.shield(self._pp_load)  # and are read before the lists are
+            async with api.engine.begin() as connection:
+                row = (
+                    (
+                        await connection.execute(
+                            select(m.Event.__table__)
+                            .where(
+                                m.Event.customer_id.in_(customer_ids), m.Event.deleted.is_(False)
+                            )
+                            .limit(1)
+                        )
+                    )
+                    .mappings()
+                    .one()
+                )
+                copy = {**row, "id": "e-recorded-meanwhile", "idempotency_key": None}
+                await connection.execute(m.Event.__table__.insert().values(copy))
+            recorded.append(str(row["customer_id"]))
+        await listing(self, customer_ids, *args)
+
+    monkeypatch.setattr(Loaders, "_read_together", record_first)
+    query = PAGE_WITH_AMOUNTS.replace("events {", "reservations { id } events {")
+    during = await api.query(query, user="u10")  # an organizer ADMIN
+    assert recorded and not during.get("errors"), during.get("errors")
+    monkeypatch.setattr(Loaders, "_read_together", listing)
+    after = await api.query(query, user="u10")  # an organizer ADMIN
+    assert not after.get("errors")
+
+    def event(body: dict[str, Any]) -> dict[str, Any]:
+        nodes = [edge["node"] for edge in body["data"]["customers"]["edges"]]
+        found = [e for n in nodes for e in n["events"] if e["id"] == "e-recorded-meanwhile"]
+        assert len(found) == 1
+        return found[0]
+
+    assert event(during) == event(after)

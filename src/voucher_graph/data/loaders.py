@@ -742,7 +742,14 @@ class Loaders:
         while True:
             in_flight = self._pp_load
             if in_flight is not None and not in_flight.done():
-                await in_flight
+                try:
+                    await asyncio.shield(in_flight)
+                except asyncio.CancelledError:
+                    # A read ahead cancelled with its level (`read_vouchers_ahead`) is
+                    # read again below; this load's own cancellation goes on up.
+                    task = asyncio.current_task()
+                    if not in_flight.cancelled() or (task is not None and task.cancelling()):
+                        raise
                 continue
             missing = [i for i in pp_ids if i not in self._pp_rows]
             customers = self._known_customers - self._customers_with_pps

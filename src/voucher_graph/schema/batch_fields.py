@@ -78,7 +78,14 @@ def _customer_lists_ahead(
     level's lists; and its reservations and events together."""
     ids = [c.row.id for c in customers]
     started = None
-    if any(path in selected for path in VOUCHER_ROW_SELECTIONS):
+    # `events(from:, to:)` with from after to errs without reading (`_events`).
+    events = selected.get("events", [])
+    erring = bool(events) and _dates_out_of_order(events[0])
+    paths = [p for p in VOUCHER_ROW_SELECTIONS if not (erring and p.startswith("events."))]
+    if any(path in selected for path in paths):
+        # Even when no customer of the level turns out to have such a voucher or
+        # event (the lazy read would then not have been sent): a request's statements
+        # do not depend on what its page holds.
         started = ctx.loaders.read_vouchers_ahead(ids)
     _customer_lists_together(ctx, ids, selected)
     return started

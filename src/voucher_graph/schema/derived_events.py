@@ -65,6 +65,23 @@ def _amounts_of_loaded(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts
     return result
 
 
+def _amounts_of_listed(ctx: Context, pp: m.PurchasingPower, event: m.Event) -> Amounts:
+    """The amounts of a listed event, computed with its voucher's loaded events.
+
+    Each read sees the database as of its own statement, and a page reads its
+    vouchers' rows before its events lists (schema/batch_fields.py,
+    `_customer_lists_ahead`): an event recorded in between is listed, but its voucher's
+    rows lack it. It joins them then, so that it has amounts as every listed event
+    does, computed with it as a later read would (the voucher's other fields read in
+    this request after it count it too)."""
+    found = _amounts_of_loaded(ctx, pp).get(event.id)
+    if found is None:
+        ctx.facts_cache[pp.id] = [*_facts_of_loaded(ctx, pp.id), facts(event)]
+        ctx.amounts_cache.pop(pp.id, None)
+        found = _amounts_of_loaded(ctx, pp)[event.id]
+    return found
+
+
 async def amounts_of_pp(ctx: Context, pp: m.PurchasingPower) -> dict[str, Amounts]:
     """Amounts of every non-deleted event of one purchasing power (one batched load)."""
     await ctx.loaders.pp_rows([pp.id])
@@ -148,7 +165,7 @@ async def derive_events(
                 reported_status(status, day, today),  # status
                 day,  # settlement_date
                 (  # amounts
-                    _amounts_of_loaded(ctx, vouchers[event.purchasing_power_id])[event.id]
+                    _amounts_of_listed(ctx, vouchers[event.purchasing_power_id], event)
                     if amounts
                     else None
                 ),
