@@ -81,8 +81,9 @@ def _customer_lists_ahead(
     # `events(from:, to:)` with from after to errs without reading (`_events`).
     events = selected.get("events", [])
     erring = bool(events) and _dates_out_of_order(events[0])
-    paths = [p for p in VOUCHER_ROW_SELECTIONS if not (erring and p.startswith("events."))]
-    if any(path in selected for path in paths):
+    if any(
+        p in selected and not (erring and p.startswith("events.")) for p in VOUCHER_ROW_SELECTIONS
+    ):
         # Even when no customer of the level turns out to have such a voucher or
         # event (the lazy read would then not have been sent): a request's statements
         # do not depend on what its page holds.
