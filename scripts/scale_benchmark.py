@@ -54,7 +54,7 @@ ROLES = ("RECORDER", "STAFF", "ADMIN")
 QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
 
 # The best hand-written SQL for each answer, over the persisted access relation and the
-# indexes of migrations 0002-0010 ($1 = provider, organizer or user id, $2 = window start).
+# indexes of migrations 0002-0011 ($1 = provider, organizer or user id, $2 = window start).
 #
 # VISIBLE[role] is "the viewer sees customer c" as a correlated condition: the page walks
 # the C-collated name-order index and probes it per row (a primary-key probe of
@@ -68,6 +68,7 @@ RULE_A = "(pc.last_date >= $2 OR pc.reservation_open)"
 GRANTS = "@GRANTS@"
 MEMBER_GRANTS = "@MEMBER_GRANTS@"  # the same grants, on service set members (m)
 WORD_GRANTS = "@WORD_GRANTS@"  # the same grants, on grant name words (w)
+ORGANIZER = "@ORGANIZER@"  # the STAFF user's organizer, quoted
 VISIBLE = {
     # Rule A: the provider's relation row, with an event or reservation in the window.
     "RECORDER": f"""EXISTS (SELECT 1 FROM provider_customers pc
@@ -115,6 +116,20 @@ NAME_MATCHES = {
     "STAFF": f"grant_name_words w WHERE w.word LIKE $3 AND {WORD_GRANTS}",
     "ADMIN": "grant_name_words w WHERE w.organizer_id = $1 AND w.word LIKE $3",
 }
+
+
+# An organizer user's customers in its organizer's own name order (migration 0011): one
+# row per (organizer, customer) pair with its service set, kept when a member of the set
+# is granted; the set ids are computed first and tested per row of the index range.
+ORGANIZER_ROWS = {
+    "STAFF": f"""oc.organizer_id = {ORGANIZER} AND oc.set_id = ANY(ARRAY(
+        SELECT m.set_id FROM service_set_members m WHERE {MEMBER_GRANTS}))""",
+    "ADMIN": "oc.organizer_id = $1",
+}
+OC_ORDER = (
+    'oc.last_name_lower COLLATE "C", oc.first_name_lower COLLATE "C", oc.customer_id COLLATE "C"'
+)
+OC_KEYSET = f'({OC_ORDER}) > ($3 COLLATE "C", $4 COLLATE "C", $5 COLLATE "C")'
 
 
 # Whether the viewer sees purchasing power `pp` (for the voucher search), same parameters.
@@ -170,6 +185,15 @@ def page_sql(role: str, name: bool = False, after: bool = False) -> str:
     """
 
     def rows(keyset: str, limit: int) -> str:
+        if role in ORGANIZER_ROWS:
+            # The organizer's own rows in name order, then the page's customers.
+            oc_keyset = OC_KEYSET if keyset != "TRUE" else "TRUE"
+            return f"""
+            SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
+              FROM (SELECT oc.customer_id FROM organizer_customers oc
+                     WHERE {oc_keyset} AND {ORGANIZER_ROWS[role]}
+                     ORDER BY {OC_ORDER} LIMIT {limit}) k
+              JOIN customers c ON c.id = k.customer_id"""
         return f"""
             SELECT c.id, c.last_name, c.last_name_lower, c.first_name_lower
               FROM customers c WHERE {keyset} AND {VISIBLE[role]}
@@ -378,12 +402,13 @@ async def measure(url: str, size: int, args: argparse.Namespace) -> SizeResult:
                 key = user_id if role == "STAFF" else owner
                 grants = await grants_sql(sql, user_id) if role == "STAFF" else "FALSE"
 
-                def resolved(statement: str, grants: str = grants) -> str:
+                def resolved(statement: str, grants: str = grants, owner: str = owner) -> str:
                     # Rule B's grants, on purchasing powers (pp), on set members (m) and
                     # on grant name words (w).
                     members, words = grants.replace("pp.", "m."), grants.replace("pp.", "w.")
                     return (
-                        statement.replace(MEMBER_GRANTS, members)
+                        statement.replace(ORGANIZER, "'" + owner.replace("'", "''") + "'")
+                        .replace(MEMBER_GRANTS, members)
                         .replace(WORD_GRANTS, words)
                         .replace(GRANTS, grants)
                     )

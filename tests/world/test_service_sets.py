@@ -72,3 +72,58 @@ async def test_upgrading_an_existing_database_builds_the_sets(
     finally:
         await upgrade(engine)
     assert await rows(engine) == expected
+
+
+# organizer_customers (migration 0011): one row per (organizer, customer) pair of the
+# purchasing powers, in the set of exactly the pair's services, with the customer's
+# ordering keys; an organizer user's list pages through these rows (data/search.py).
+PAIRS = (
+    "SELECT p.organizer_id, p.customer_id, p.set_id, p.last_name_lower, p.first_name_lower,"
+    " c.last_name_lower, c.first_name_lower"
+    " FROM organizer_customers p JOIN customers c ON c.id = p.customer_id"
+    " ORDER BY p.organizer_id, p.customer_id"
+)
+
+
+async def pair_rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(r) for r in await connection.execute(text(PAIRS))]
+
+
+async def test_each_organizer_customer_pair_is_one_row_in_the_set_of_its_services(
+    engine: AsyncEngine, example_world: dict[str, Any]
+) -> None:
+    await load_world(engine, example_world)
+    members: dict[int, tuple[str, frozenset[str]]] = {}
+    for set_id, organizer_id, _count, service_id, _member_organizer in await rows(engine):
+        organizer, services = members.get(set_id, (organizer_id, frozenset()))
+        members[set_id] = (organizer, services | {service_id})
+    expected: dict[tuple[str, str], set[str]] = {}
+    for pp in example_world["purchasingPowers"]:
+        expected.setdefault((pp["organizerId"], pp["customerId"]), set()).add(pp["serviceId"])
+    found = await pair_rows(engine)
+    assert [(o, c) for o, c, *_ in found] == sorted(expected)  # one row per pair
+    for organizer, customer, set_id, last, first, customer_last, customer_first in found:
+        assert members[set_id] == (organizer, frozenset(expected[(organizer, customer)]))
+        assert (last, first) == (customer_last, customer_first)
+
+
+async def test_upgrading_to_0011_builds_the_organizer_customers(
+    engine: AsyncEngine, example_world: dict[str, Any]
+) -> None:
+    await load_world(engine, example_world)
+    expected = await pair_rows(engine)
+    assert expected
+
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0010")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        assert "organizer_customers" not in tables
+    finally:
+        await upgrade(engine)
+    assert await pair_rows(engine) == expected

@@ -32,13 +32,17 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause
 
 from . import models as m
+from .id_lists import in_few_selected
 from .scoped_words import condition_on, summed_within_one_scope
 
 PP = cast(Table, m.PurchasingPower.__table__)
 SETS = cast(Table, m.ServiceSet.__table__)
 MEMBERS = cast(Table, m.ServiceSetMember.__table__)
+PAIRS = cast(Table, m.OrganizerCustomer.__table__)
 # The columns of a purchasing power that a set member has too.
 _GRANT_COLUMNS = ("organizer_id", "service_id")
 # Rows read at a time while deriving (a million customers have 1.7M purchasing powers).
@@ -46,32 +50,50 @@ _FETCH = 10_000
 
 
 async def derive_service_sets(session: AsyncSession) -> int:
-    """(Re)build the service sets from the purchasing powers; returns the number of sets.
+    """(Re)build the service sets from the purchasing powers, and each (organizer,
+    customer) pair's membership with the customer's ordering keys
+    (`organizer_customers`); returns the number of sets.
 
     Reads (organizer, customer, service) in order and groups in Python: a set is a
     frozenset of service ids, with no encoding of it in SQL that either database could
     get wrong. The caller owns the transaction (`load`, `generate`).
     """
+    await session.execute(delete(PAIRS))
     await session.execute(delete(MEMBERS))
     await session.execute(delete(SETS))
+    customers = cast(Table, m.Customer.__table__)
     rows = await session.stream(
-        select(PP.c.organizer_id, PP.c.customer_id, PP.c.service_id).order_by(
-            PP.c.organizer_id, PP.c.customer_id
-        ),
+        select(
+            PP.c.organizer_id,
+            PP.c.customer_id,
+            PP.c.service_id,
+            customers.c.last_name_lower,
+            customers.c.first_name_lower,
+        )
+        .join(customers, customers.c.id == PP.c.customer_id)
+        .order_by(PP.c.organizer_id, PP.c.customer_id),
         execution_options={"yield_per": _FETCH},
     )
     counts: Counter[tuple[str, frozenset[str]]] = Counter()
-    pair: tuple[str, str] | None = None
+    # Each pair with its set's key and the customer's ordering keys.
+    pairs: list[tuple[str, str, frozenset[str], str, str]] = []
+    pair: tuple[str, str, str, str] | None = None
     services: set[str] = set()
-    async for organizer_id, customer_id, service_id in rows:
-        if (organizer_id, customer_id) != pair:
-            if pair is not None:
-                counts[(pair[0], frozenset(services))] += 1
-            pair, services = (organizer_id, customer_id), set()
+
+    def close_pair() -> None:
+        if pair is not None:
+            key = frozenset(services)
+            counts[(pair[0], key)] += 1
+            pairs.append((pair[0], pair[1], key, pair[2], pair[3]))
+
+    async for organizer_id, customer_id, service_id, last, first in rows:
+        if pair is None or (organizer_id, customer_id) != pair[:2]:
+            close_pair()
+            pair, services = (organizer_id, customer_id, last, first), set()
         services.add(service_id)
-    if pair is not None:
-        counts[(pair[0], frozenset(services))] += 1
+    close_pair()
     ordered = sorted(counts.items(), key=lambda item: (item[0][0], sorted(item[0][1])))
+    numbers = {key: number for number, (key, _count) in enumerate(ordered, start=1)}
     sets = [
         {"id": number, "organizer_id": organizer_id, "customer_count": count}
         for number, ((organizer_id, _services), count) in enumerate(ordered, start=1)
@@ -84,6 +106,20 @@ async def derive_service_sets(session: AsyncSession) -> int:
     if sets:
         await session.execute(insert(SETS), sets)
         await session.execute(insert(MEMBERS), members)
+    for start in range(0, len(pairs), _FETCH):
+        await session.execute(
+            insert(PAIRS),
+            [
+                {
+                    "organizer_id": organizer_id,
+                    "customer_id": customer_id,
+                    "set_id": numbers[(organizer_id, key)],
+                    "last_name_lower": last,
+                    "first_name_lower": first,
+                }
+                for organizer_id, customer_id, key, last, first in pairs[start : start + _FETCH]
+            ],
+        )
     return len(sets)
 
 
@@ -111,3 +147,46 @@ def set_count_statement(keys: Select[Any]) -> Select[Any] | None:
     return summed_within_one_scope(keys, SETS.c.organizer_id, SETS.c.customer_count).where(
         SETS.c.id.in_(matching)
     )
+
+
+def organizer_rows(keys: Select[Any]) -> list[ColumnElement[bool]] | None:
+    """The conditions on `organizer_customers` rows that select exactly the customers
+    of `keys` (rules B and C over purchasing powers), when they are one organizer's:
+    that organizer (an index range of its rows in name order) and a service set with a
+    member the policy's condition φ selects. None when the keys have another shape, or
+    φ does not fix one organizer by a top-level `organizer_id = value` (a team member
+    in teams of two organizers: a customer would be a row of each).
+    """
+    condition = _grant_condition(keys)
+    if condition is None:
+        return None
+    organizer = _one_organizer(keys)
+    if organizer is None:
+        return None
+    # The matching sets computed first, then tested per row (`= ANY(ARRAY(...))` on
+    # PostgreSQL): as `IN (subquery)` the planner made it a semi join, which loses the
+    # index's order, and sorted all of the organizer's rows for a page.
+    matching = select(MEMBERS.c.set_id).where(condition)
+    return [PAIRS.c.organizer_id == organizer, in_few_selected(PAIRS.c.set_id, matching)]
+
+
+def _one_organizer(keys: Select[Any]) -> BindParameter[Any] | None:
+    """The value of a top-level `organizer_id = value` conjunct of the keys' WHERE."""
+    where = keys.whereclause
+    if where is None:
+        return None
+    clauses = (
+        list(where.clauses)
+        if isinstance(where, BooleanClauseList) and where.operator is operators.and_
+        else [where]
+    )
+    for clause in clauses:
+        if (
+            isinstance(clause, BinaryExpression)
+            and clause.operator is operators.eq
+            and isinstance(clause.left, ColumnClause)
+            and clause.left.name == "organizer_id"
+            and isinstance(clause.right, BindParameter)
+        ):
+            return clause.right
+    return None

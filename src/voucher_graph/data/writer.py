@@ -24,6 +24,7 @@ TABLES_CHILD_FIRST: Sequence[type[m.Base]] = (
     m.GrantNameWord,
     m.ProviderCustomerCount,
     m.ProviderCustomer,
+    m.OrganizerCustomer,
     m.ServiceSetMember,
     m.ServiceSet,
     m.Event,
