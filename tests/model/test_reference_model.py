@@ -1,8 +1,9 @@
 """Random small worlds, loaded through the real loader: every user's answers match the model.
 
 For each world and each user, one `customers(first: 500)` query with every nested list,
-then `customer(id)` for every customer and `event(id)` for every event of the world (as
-aliases of one request), all compared with `reference.Reference`, written from DOMAIN.md alone.
+the same list paged three customers at a time, then `customer(id)` for every customer
+and `event(id)` for every event of the world (as aliases of one request), all compared
+with `reference.Reference`, written from DOMAIN.md alone.
 HYPOTHESIS_MAX_EXAMPLES overrides the number of worlds (40 by default).
 """
 
@@ -183,6 +184,36 @@ async def check_total(api: Api, model: Reference, user_id: str) -> None:
     assert data["customers"]["totalCount"] == expected, f"user {user_id}, today {model.today}"
 
 
+PAGE = """query Page($after: String) {
+  customers(first: 3, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id } }
+  }
+}"""
+
+
+async def check_pages(api: Api, model: Reference, user_id: str) -> None:
+    """The same list three customers at a time, each page after the last one's cursor:
+    every visible customer once, in order, and every page's `totalCount` the whole
+    answer's (a next page on PostgreSQL: an organizer user's walks its organizer's
+    rows, a provider's the name order)."""
+    order = model.customer_order(model.visible_customers(user_id))
+    seen: list[str] = []
+    after = None
+    where = f"user {user_id}, today {model.today}"
+    while True:
+        data = await api.data(PAGE, {"after": after}, user=user_id)
+        connection = data["customers"]
+        seen += [edge["node"]["id"] for edge in connection["edges"]]
+        assert connection["totalCount"] == len(order), where
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+        assert len(seen) < len(order), where  # a next page promised past the end
+    assert seen == order, where
+
+
 async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
     """Load the world and compare every user's answers with the model."""
     await load_world(apis.engine, world)
@@ -194,6 +225,8 @@ async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
     for user_id in model.users:
         await check_customers(api, model, user_id)
         await check_total(api, model, user_id)
+        if len(model.visible_customers(user_id)) > 3:
+            await check_pages(api, model, user_id)
         await check_lookups(api, model, user_id)
 
 

@@ -20,24 +20,35 @@ def keys(*where: ColumnElement[bool]) -> Select[Any]:
     return select(PP.c.customer_id).where(*where)
 
 
-def sql(conditions: list[ColumnElement[bool]]) -> str:
-    rendered = select(m.OrganizerCustomer.customer_id).where(*conditions)
-    return str(rendered.compile(dialect=postgresql.dialect()))
+def sql(statement: Select[Any]) -> str:
+    return str(statement.compile(dialect=postgresql.dialect()))
 
 
 def test_an_admins_organizer_is_the_range_and_every_set_of_it_matches() -> None:
-    conditions = organizer_rows(keys(PP.c.organizer_id == "o1"))
-    assert conditions is not None
-    text = sql(conditions)
-    assert "organizer_customers.organizer_id = " in text
-    assert "organizer_customers.set_id = ANY(ARRAY(SELECT service_set_members.set_id" in text
+    found = organizer_rows(keys(PP.c.organizer_id == "o1"))
+    assert found is not None
+    organizer, sets = found
+    assert organizer.value == "o1"
+    text = sql(sets)
+    assert text.startswith("SELECT service_set_members.set_id \nFROM service_set_members")
+    assert "service_set_members.organizer_id = " in text and "service_id" not in text
 
 
 def test_a_staff_members_services_are_tested_on_the_set_members() -> None:
     where = and_(PP.c.organizer_id == "o1", or_(PP.c.service_id == "s1", PP.c.service_id == "s2"))
-    conditions = organizer_rows(keys(where))
-    assert conditions is not None
-    assert "service_set_members.service_id = " in sql(conditions)
+    found = organizer_rows(keys(where))
+    assert found is not None
+    organizer, sets = found
+    assert organizer.value == "o1"
+    text = sql(sets)
+    assert "service_set_members.organizer_id = " in text
+    assert "service_set_members.service_id = " in text
+    assert "purchasing_powers" not in text and "pp." not in text
+
+
+def test_an_organizer_inside_an_or_is_not_one_organizer() -> None:
+    where = or_(PP.c.organizer_id == "o1", and_(PP.c.organizer_id == "o2", PP.c.service_id == "s9"))
+    assert organizer_rows(keys(where)) is None
 
 
 def test_grants_of_two_organizers_keep_the_policys_statement() -> None:

@@ -453,6 +453,13 @@ class OrganizerCustomer(Base):
             "first_name_lower",
             "customer_id",
         ),
+        Index(
+            "ix_organizer_customers_set",
+            "set_id",
+            "last_name_lower",
+            "first_name_lower",
+            "customer_id",
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
@@ -31,7 +32,7 @@ from .id_lists import in_few_selected
 from .provider_counts import provider_count_statement, write_pending_moves
 from .raw_rows import with_values_inline
 from .scoped_words import restate
-from .service_sets import organizer_rows, set_count_statement
+from .service_sets import customers_in, customers_of, organizer_rows, set_count_statement
 
 
 class BadCursor(ValueError):
@@ -351,17 +352,25 @@ def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any]
 def _page_by_grants(
     visible_customers: Select[Any], shape: _Shape
 ) -> Callable[[Any], Select[Any]] | None:
-    """An organizer user's list, page by page, from its organizer's own rows in name
-    order (PostgreSQL; None otherwise, or for any other viewer or search).
+    """An organizer user's list, page by page, from its organizer's own rows
+    (PostgreSQL; None otherwise, or for any other viewer or search).
 
     Rules B and C select customers by their purchasing powers' organizer and service.
     When the policy's condition fixes one organizer, the visible customers are that
-    organizer's `organizer_customers` rows whose service set has a member the
-    condition selects (data/service_sets.py, `organizer_rows`): one row per customer,
-    in an index of (organizer, name order). The page is the first `limit` of them
-    after the cursor, then their customers' rows. Walking the name order of all
-    customers instead probed each one's purchasing powers: one over the organizer's
-    share of the customers per row of the page (356 probed for 51 at a million).
+    organizer's `organizer_customers` rows in the service sets with a member the
+    condition selects (data/service_sets.py, `organizer_rows`): one row per customer.
+    The page is the first `limit` of them after the cursor, then their customers' rows,
+    read one of two ways, whichever reads fewer rows (both in one statement, the
+    other never run: a WHERE on the sets' counts alone is a one-time filter):
+    - walking the organizer's rows in name order, each kept when its set matches:
+      `limit` over the viewer's share of the organizer's customers, so for a viewer who
+      sees most of them (an ADMIN, a wide team) a page's worth of rows;
+    - reading the matching sets' rows and sorting them: as many as the viewer sees, so
+      for a viewer who sees few (a walk would read the whole range to find them).
+    The first when visible² ≥ limit × the organizer's customers (a walk reads about
+    limit × organizer's ÷ visible rows, the other way the visible ones). Walking the name
+    order of all customers instead probed each one's purchasing powers: one over the
+    organizer's share of all customers per row of the page (356 for 51 at a million).
     """
     keys = _visible_keys(visible_customers)
     if (
@@ -372,19 +381,24 @@ def _page_by_grants(
         or not isinstance(keys, Select)
     ):
         return None
-    conditions = organizer_rows(keys)
-    if conditions is None:
+    found = organizer_rows(keys)
+    if found is None:
         return None
+    organizer, matching_sets = found
     rows = m.OrganizerCustomer.__table__
     keys_in_order = (
         _code_point(rows.c.last_name_lower, shape.dialect),
         _code_point(rows.c.first_name_lower, shape.dialect),
         _code_point(rows.c.customer_id, shape.dialect),
     )
-    ordered = select(rows.c.customer_id).where(*conditions)
-    if shape.after:
-        ordered = ordered.where(tuple_(*keys_in_order) > tuple_(*_AFTER))
-    ordered = ordered.order_by(*keys_in_order)
+    after = [tuple_(*keys_in_order) > tuple_(*_AFTER)] if shape.after else []
+    # `set_id + 0`: tested per row, never read through the sets' index.
+    walk = select(rows.c.customer_id).where(
+        rows.c.organizer_id == organizer, in_few_selected(rows.c.set_id + 0, matching_sets), *after
+    )
+    # Without the organizer: its order index cannot serve, the sets' index does.
+    few = select(rows.c.customer_id).where(in_few_selected(rows.c.set_id, matching_sets), *after)
+    visible, everyone = customers_in(matching_sets), customers_of(organizer)
     customers = m.Customer.__table__
     order = (
         _code_point(customers.c.last_name_lower, shape.dialect),
@@ -393,12 +407,23 @@ def _page_by_grants(
     )
 
     def limited(limit: Any) -> Select[Any]:
-        # The page's ids first, then each customer by its primary key (a join let the
-        # planner hash all customers for a page's 51 at 10,000), sorted again: the
-        # same keys, copied from the customer.
+        # Decided once (a CTE both branches read), from a few dozen set rows.
+        decision = select((func.power(visible, 2) >= everyone * limit).label("walks")).cte(
+            "decision"
+        )
+        walks = select(decision.c.walks).scalar_subquery()
+
+        def first_rows(statement: Select[Any], when: Any) -> Select[Any]:
+            page = statement.where(when).order_by(*keys_in_order).limit(limit).subquery()
+            return select(page.c.customer_id)
+
+        ids = union_all(first_rows(walk, walks), first_rows(few, ~walks)).subquery("page_ids")
+        # The page's ids, then each customer by its primary key (a join let the planner
+        # hash all customers for a page's 51 at 10,000), sorted again by the same keys,
+        # copied from the customer.
         return (
             select(*customers.columns)
-            .where(in_few_selected(customers.c.id, ordered.limit(limit)))
+            .where(in_few_selected(customers.c.id, select(ids.c.customer_id)))
             .order_by(*order)
         )
 

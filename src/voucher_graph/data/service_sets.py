@@ -28,6 +28,7 @@ from sqlalchemy import (
     Select,
     Table,
     delete,
+    func,
     insert,
     select,
 )
@@ -36,7 +37,6 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause
 
 from . import models as m
-from .id_lists import in_few_selected
 from .scoped_words import condition_on, summed_within_one_scope
 
 PP = cast(Table, m.PurchasingPower.__table__)
@@ -149,13 +149,14 @@ def set_count_statement(keys: Select[Any]) -> Select[Any] | None:
     )
 
 
-def organizer_rows(keys: Select[Any]) -> list[ColumnElement[bool]] | None:
-    """The conditions on `organizer_customers` rows that select exactly the customers
-    of `keys` (rules B and C over purchasing powers), when they are one organizer's:
-    that organizer (an index range of its rows in name order) and a service set with a
-    member the policy's condition φ selects. None when the keys have another shape, or
-    φ does not fix one organizer by a top-level `organizer_id = value` (a team member
-    in teams of two organizers: a customer would be a row of each).
+def organizer_rows(keys: Select[Any]) -> tuple[BindParameter[Any], Select[Any]] | None:
+    """When the customers of `keys` (rules B and C over purchasing powers) are one
+    organizer's: that organizer, and the ids of its service sets with a member the
+    policy's condition φ selects. The customers are then exactly the organizer's
+    `organizer_customers` rows in those sets (one row each). None when the keys have
+    another shape, or φ does not fix one organizer by a top-level `organizer_id =
+    value` (a team member in teams of two organizers: a customer would be a row of
+    each).
     """
     condition = _grant_condition(keys)
     if condition is None:
@@ -163,11 +164,26 @@ def organizer_rows(keys: Select[Any]) -> list[ColumnElement[bool]] | None:
     organizer = _one_organizer(keys)
     if organizer is None:
         return None
-    # The matching sets computed first, then tested per row (`= ANY(ARRAY(...))` on
-    # PostgreSQL): as `IN (subquery)` the planner made it a semi join, which loses the
-    # index's order, and sorted all of the organizer's rows for a page.
-    matching = select(MEMBERS.c.set_id).where(condition)
-    return [PAIRS.c.organizer_id == organizer, in_few_selected(PAIRS.c.set_id, matching)]
+    return organizer, select(MEMBERS.c.set_id).where(condition)
+
+
+def customers_in(set_ids: Select[Any]) -> Any:
+    """How many customers the sets `set_ids` hold together, when they are one
+    organizer's (a scalar subquery)."""
+    return (
+        select(func.coalesce(func.sum(SETS.c.customer_count), 0))
+        .where(SETS.c.id.in_(set_ids))
+        .scalar_subquery()
+    )
+
+
+def customers_of(organizer: Any) -> Any:
+    """How many customers hold a voucher of `organizer` (a scalar subquery)."""
+    return (
+        select(func.coalesce(func.sum(SETS.c.customer_count), 0))
+        .where(SETS.c.organizer_id == organizer)
+        .scalar_subquery()
+    )
 
 
 def _one_organizer(keys: Select[Any]) -> BindParameter[Any] | None:
