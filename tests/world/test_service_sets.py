@@ -51,9 +51,9 @@ async def test_each_organizers_customers_are_grouped_by_their_services(
     assert len(found) < sum(found.values())  # sets are shared, or they would save nothing
 
 
-async def downgrade_to_0006(engine: AsyncEngine) -> None:
+async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
     def run(connection: Connection) -> None:
-        command.downgrade(alembic_config(connection), "0006")
+        command.downgrade(alembic_config(connection), revision)
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
@@ -64,7 +64,7 @@ async def test_upgrading_an_existing_database_builds_the_sets(
 ) -> None:
     await load_world(engine, example_world)
     expected = await rows(engine)
-    await downgrade_to_0006(engine)
+    await downgrade_to(engine, "0006")
     try:
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
@@ -114,12 +114,7 @@ async def test_upgrading_to_0011_builds_the_organizer_customers(
     await load_world(engine, example_world)
     expected = await pair_rows(engine)
     assert expected
-
-    def run(connection: Connection) -> None:
-        command.downgrade(alembic_config(connection), "0010")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    await downgrade_to(engine, "0010")
     try:
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
