@@ -73,6 +73,10 @@ async def derive_provider_counts(session: AsyncSession) -> None:
         PAIRS.c.last_date,
         func.count().label("customer_count"),
     ).group_by(PAIRS.c.provider_id, PAIRS.c.last_date, PAIRS.c.reservation_open)
+    # Written in key order, so that a provider's classes lie together on disk: a hash
+    # aggregate's order spread the biggest provider's 5,022 classes over 1,906 of the
+    # table's pages at a million customers, and its count read every one of them.
+    classes = classes.order_by(PAIRS.c.provider_id, "dated", "date_key", PAIRS.c.reservation_open)
     await session.execute(
         insert(COUNTS).from_select(list(classes.selected_columns.keys()), classes)
     )
