@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from alembic import command
 from sqlalchemy import delete, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voucher_graph.app import create_app
 from voucher_graph.auth import issue_token
 from voucher_graph.data import models as m
 from voucher_graph.data.engine import StatementCounter, session_factory
-from voucher_graph.data.migrate import upgrade
+from voucher_graph.data.migrate import alembic_config, upgrade
 from voucher_graph.data.writer import TABLES_CHILD_FIRST, clear, write_world
 from voucher_graph.policies.gate import StatementCache
 from voucher_graph.policies.oso_setup import create_oso
@@ -274,3 +276,14 @@ class Apis:
         for api in self._apis.values():
             await api.client.aclose()
         self._apis.clear()
+
+
+async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
+    """The database back at migration `revision` (its later tables dropped), for the
+    tests that an upgrade builds them from existing rows."""
+
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)

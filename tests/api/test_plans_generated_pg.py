@@ -79,6 +79,17 @@ async def one_value(engine: AsyncEngine, sql: str, **params: Any) -> str:
         return str(await connection.scalar(text(sql), params))
 
 
+async def recorders_classes(engine: AsyncEngine, viewers: dict[str, str]) -> tuple[str, int]:
+    """The widest RECORDER's provider and how many (date, open) classes it has."""
+    provider = await one_value(
+        engine, "SELECT provider_id FROM users WHERE id = :u", u=viewers["RECORDER"]
+    )
+    classes = await one_value(
+        engine, "SELECT count(*) FROM provider_customer_counts WHERE provider_id = :p", p=provider
+    )
+    return provider, int(classes)
+
+
 @pytest.mark.parametrize("role", ROLES)
 async def test_a_page_walks_the_name_index_and_the_total_reads_an_index(
     engine: AsyncEngine, viewers: dict[str, str], role: str
@@ -212,16 +223,7 @@ async def test_a_providers_total_reads_its_classes_not_its_customers(
 ) -> None:
     # Run (EXPLAIN ANALYZE without timing): the rows each node really read.
     _page, total = await plans(engine, viewers["RECORDER"], CustomerSearch(), analyze=True)
-    provider = await one_value(
-        engine, "SELECT provider_id FROM users WHERE id = :u", u=viewers["RECORDER"]
-    )
-    classes = int(
-        await one_value(
-            engine,
-            "SELECT count(*) FROM provider_customer_counts WHERE provider_id = :p",
-            p=provider,
-        )
-    )
+    provider, classes = await recorders_classes(engine, viewers)
     pairs = int(
         await one_value(
             engine, "SELECT count(*) FROM provider_customers WHERE provider_id = :p", p=provider
@@ -317,16 +319,7 @@ async def test_a_providers_classes_lie_together_on_disk(
     # Derived in key order (data/provider_counts.py): the provider's exact count reads
     # its classes' pages, not a page per class (a hash aggregate's order had spread the
     # biggest provider's 5,022 classes over 1,906 pages at a million customers).
-    provider = await one_value(
-        engine, "SELECT provider_id FROM users WHERE id = :id", id=viewers["RECORDER"]
-    )
-    classes = int(
-        await one_value(
-            engine,
-            "SELECT count(*) FROM provider_customer_counts WHERE provider_id = :p",
-            p=provider,
-        )
-    )
+    provider, classes = await recorders_classes(engine, viewers)
     pages = int(
         await one_value(
             engine,

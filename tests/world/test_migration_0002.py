@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import command
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import load_world
+from support import downgrade_to, load_world
 
 from voucher_graph.data.access_relation import derive_provider_customers
 from voucher_graph.data.engine import session_factory
-from voucher_graph.data.migrate import alembic_config, upgrade
+from voucher_graph.data.migrate import upgrade
 
 FACTS = (
     "SELECT provider_id, customer_id, last_date, reservation_open"
@@ -40,21 +38,13 @@ async def rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
         ]
 
 
-async def downgrade_to_0001(engine: AsyncEngine) -> None:
-    def run(connection: Connection) -> None:
-        command.downgrade(alembic_config(connection), "0001")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
-
-
 async def test_upgrading_an_existing_database_derives_the_relation(
     engine: AsyncEngine, example_world: dict[str, Any]
 ) -> None:
     await load_world(engine, example_world)
     expected = await rows(engine)
     assert len(expected) > 3  # the example world has provider relationships
-    await downgrade_to_0001(engine)
+    await downgrade_to(engine, "0001")
     try:
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: inspect(c).get_table_names())

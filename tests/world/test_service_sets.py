@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from alembic import command
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import load_world
+from support import downgrade_to, load_world
 
-from voucher_graph.data.migrate import alembic_config, upgrade
+from voucher_graph.data.migrate import upgrade
 
 SETS = (
     "SELECT s.id, s.organizer_id, s.customer_count, m.service_id, m.organizer_id"
@@ -49,14 +47,6 @@ async def test_each_organizers_customers_are_grouped_by_their_services(
     found = sets_of(await rows(engine))
     assert found == expected_sets(example_world)
     assert len(found) < sum(found.values())  # sets are shared, or they would save nothing
-
-
-async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
-    def run(connection: Connection) -> None:
-        command.downgrade(alembic_config(connection), revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
 
 
 async def test_upgrading_an_existing_database_builds_the_sets(

@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import visitors
+from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -129,6 +129,28 @@ def condition_on(
 
     where: ColumnElement[bool] = keys.whereclause
     return visitors.replacement_traverse(where, {}, on_target)
+
+
+def top_level_conjuncts(where: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    """The clauses of `where` that each must hold: its AND's operands, else itself."""
+    if where is None:
+        return []
+    if isinstance(where, BooleanClauseList) and where.operator is operators.and_:
+        return list(where.clauses)
+    return [where]
+
+
+def equality_with_value(clause: Any, column: Any) -> BindParameter[Any] | None:
+    """The value of `clause` when it is `column = value` (`column` a test of the left
+    side), else None."""
+    if (
+        isinstance(clause, BinaryExpression)
+        and clause.operator is operators.eq
+        and isinstance(clause.right, BindParameter)
+        and column(clause.left)
+    ):
+        return clause.right
+    return None
 
 
 def summed_within_one_scope(keys: Select[Any], scope: Any, count: Any) -> Select[Any]:

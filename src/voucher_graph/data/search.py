@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from . import models as m
@@ -31,7 +31,7 @@ from .engine import read_rows
 from .id_lists import in_few_selected
 from .provider_counts import provider_count_statement, write_pending_moves
 from .raw_rows import with_values_inline
-from .scoped_words import restate
+from .scoped_words import equality_with_value, restate, top_level_conjuncts
 from .service_sets import customers_in, customers_of, organizer_rows, set_count_statement
 
 
@@ -87,6 +87,16 @@ def _like_prefix(word: str) -> str:
 def _code_point(column: Any, dialect: str) -> Any:
     # PostgreSQL compares text by its collation; "C" compares code points as SQLite does.
     return column.collate("C") if dialect == "postgresql" else column
+
+
+def _name_order(last: Any, first: Any, ident: Any, dialect: str) -> tuple[Any, Any, Any]:
+    """The lists' order, (last name, first name, id) lower-cased by code point, on the
+    columns of any table that carries the keys."""
+    return (
+        _code_point(last, dialect),
+        _code_point(first, dialect),
+        _code_point(ident, dialect),
+    )
 
 
 # The search's values are bound parameters, never part of the statement's tree: the
@@ -172,16 +182,14 @@ def _one_per_customer(keys: Any) -> bool:
     if getattr(table, "name", None) != m.ProviderCustomer.__tablename__:
         return False
     provider = froms[0].c.provider_id
-    where = keys.whereclause
-    clauses = list(where.clauses) if isinstance(where, BooleanClauseList) else [where]
+
+    def is_provider(left: Any) -> bool:
+        return isinstance(left, ColumnElement) and left.compare(provider)
+
     return any(
-        isinstance(c, BinaryExpression)
-        and c.operator is operators.eq
-        and isinstance(c.left, ColumnElement)
-        and c.left.compare(provider)
-        and isinstance(c.right, BindParameter)
-        for c in clauses
-    ) and (not isinstance(where, BooleanClauseList) or where.operator is operators.and_)
+        equality_with_value(clause, is_provider) is not None
+        for clause in top_level_conjuncts(keys.whereclause)
+    )
 
 
 @dataclass(frozen=True)
@@ -386,10 +394,8 @@ def _page_by_grants(
         return None
     organizer, matching_sets = found
     rows = m.OrganizerCustomer.__table__
-    keys_in_order = (
-        _code_point(rows.c.last_name_lower, shape.dialect),
-        _code_point(rows.c.first_name_lower, shape.dialect),
-        _code_point(rows.c.customer_id, shape.dialect),
+    keys_in_order = _name_order(
+        rows.c.last_name_lower, rows.c.first_name_lower, rows.c.customer_id, shape.dialect
     )
     after = [tuple_(*keys_in_order) > tuple_(*_AFTER)] if shape.after else []
     # `set_id + 0`: tested per row, never read through the sets' index.
@@ -400,10 +406,8 @@ def _page_by_grants(
     few = select(rows.c.customer_id).where(in_few_selected(rows.c.set_id, matching_sets), *after)
     visible, everyone = customers_in(matching_sets), customers_of(organizer)
     customers = m.Customer.__table__
-    order = (
-        _code_point(customers.c.last_name_lower, shape.dialect),
-        _code_point(customers.c.first_name_lower, shape.dialect),
-        _code_point(customers.c.id, shape.dialect),
+    order = _name_order(
+        customers.c.last_name_lower, customers.c.first_name_lower, customers.c.id, shape.dialect
     )
 
     def limited(limit: Any) -> Select[Any]:
@@ -473,10 +477,11 @@ class _Statements:
     def __init__(self, visible_customers: Select[Any], visible_pps: Select[Any], shape: _Shape):
         criteria = _criteria(shape, visible_pps)
         matching = visible_customers.where(*criteria)
+        customer = m.Customer
         order = tuple_(
-            _code_point(m.Customer.last_name_lower, shape.dialect),
-            _code_point(m.Customer.first_name_lower, shape.dialect),
-            _code_point(m.Customer.id, shape.dialect),
+            *_name_order(
+                customer.last_name_lower, customer.first_name_lower, customer.id, shape.dialect
+            )
         )
         # The keys of the cursor's customer, if the viewer still sees it.
         self.cursor = visible_customers.with_only_columns(

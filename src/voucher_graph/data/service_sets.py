@@ -33,11 +33,15 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause
+from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
 from . import models as m
-from .scoped_words import condition_on, summed_within_one_scope
+from .scoped_words import (
+    condition_on,
+    equality_with_value,
+    summed_within_one_scope,
+    top_level_conjuncts,
+)
 
 PP = cast(Table, m.PurchasingPower.__table__)
 SETS = cast(Table, m.ServiceSet.__table__)
@@ -170,39 +174,25 @@ def organizer_rows(keys: Select[Any]) -> tuple[BindParameter[Any], Select[Any]] 
 def customers_in(set_ids: Select[Any]) -> Any:
     """How many customers the sets `set_ids` hold together, when they are one
     organizer's (a scalar subquery)."""
-    return (
-        select(func.coalesce(func.sum(SETS.c.customer_count), 0))
-        .where(SETS.c.id.in_(set_ids))
-        .scalar_subquery()
-    )
+    return _customers_of_sets(SETS.c.id.in_(set_ids))
 
 
 def customers_of(organizer: Any) -> Any:
     """How many customers hold a voucher of `organizer` (a scalar subquery)."""
-    return (
-        select(func.coalesce(func.sum(SETS.c.customer_count), 0))
-        .where(SETS.c.organizer_id == organizer)
-        .scalar_subquery()
-    )
+    return _customers_of_sets(SETS.c.organizer_id == organizer)
+
+
+def _customers_of_sets(which: ColumnElement[bool]) -> Any:
+    return select(func.coalesce(func.sum(SETS.c.customer_count), 0)).where(which).scalar_subquery()
 
 
 def _one_organizer(keys: Select[Any]) -> BindParameter[Any] | None:
-    """The value of a top-level `organizer_id = value` conjunct of the keys' WHERE."""
-    where = keys.whereclause
-    if where is None:
-        return None
-    clauses = (
-        list(where.clauses)
-        if isinstance(where, BooleanClauseList) and where.operator is operators.and_
-        else [where]
-    )
-    for clause in clauses:
-        if (
-            isinstance(clause, BinaryExpression)
-            and clause.operator is operators.eq
-            and isinstance(clause.left, ColumnClause)
-            and clause.left.name == "organizer_id"
-            and isinstance(clause.right, BindParameter)
-        ):
-            return clause.right
+    """The value of a top-level `organizer_id = value` conjunct of the keys' WHERE (the
+    keys' columns are the purchasing power's alone: `_grant_condition` checked)."""
+    for clause in top_level_conjuncts(keys.whereclause):
+        value = equality_with_value(
+            clause, lambda left: isinstance(left, ColumnClause) and left.name == "organizer_id"
+        )
+        if value is not None:
+            return value
     return None
