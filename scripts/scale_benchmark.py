@@ -112,13 +112,18 @@ TOTAL = {
 
 
 # A name search's matches in the viewer's own words (migration 0009): the provider's
-# pairs with their rule A facts, or the organizer's grants; the prefix is $3.
+# pairs with their rule A facts, or the organizer's grants; the LIKE pattern is $3.
+# A prefix of three letters or more is one range of the words' prefix index (migration
+# 0012: scope, first three letters, then name order), read in the page's order.
+NAME_PREFIX = "left(w.word, 3) = left($3, 3) AND w.word LIKE $3"
 NAME_MATCHES = {
-    "RECORDER": f"""provider_name_words w WHERE w.provider_id = $1 AND w.word LIKE $3
+    "RECORDER": f"""provider_name_words w WHERE w.provider_id = $1 AND {NAME_PREFIX}
         AND {RULE_A.replace("pc.", "w.")}""",
-    "STAFF": f"grant_name_words w WHERE w.word LIKE $3 AND {WORD_GRANTS}",
-    "ADMIN": "grant_name_words w WHERE w.organizer_id = $1 AND w.word LIKE $3",
+    "STAFF": f"grant_name_words w WHERE w.organizer_id = {ORGANIZER} AND {NAME_PREFIX}"
+    f" AND {WORD_GRANTS}",
+    "ADMIN": f"grant_name_words w WHERE w.organizer_id = $1 AND {NAME_PREFIX}",
 }
+W_ORDER = 'w.last_name_lower COLLATE "C", w.first_name_lower COLLATE "C", w.customer_id COLLATE "C"'
 
 
 # An organizer user's customers in its organizer's own name order (migration 0011): one
@@ -203,18 +208,18 @@ def page_sql(role: str, name: bool = False, after: bool = False) -> str:
              ORDER BY {ORDER} LIMIT {limit}"""
 
     if name:
-        # Every visible match is found and sorted for the page anyway, so the same pass
-        # counts them (a window count before the limit), as the API does; capped or
-        # not, the count is exact (the comparison caps it).
+        # The matches in name order, one row per customer (its rows lie side by side):
+        # the page stops after PAGE + 1 customers, and the total counts the range
+        # index-only; capped or not, the count is exact (the comparison caps it).
+        one_each = f"""SELECT DISTINCT ON ({W_ORDER}) w.customer_id,
+                   w.last_name_lower COLLATE "C" AS l, w.first_name_lower COLLATE "C" AS f,
+                   w.customer_id COLLATE "C" AS i
+              FROM {NAME_MATCHES[role]} ORDER BY {W_ORDER}"""
         return f"""
-        SELECT m.total, c.id, c.last_name
-          FROM (SELECT d.*, count(*) OVER () AS total
-                  FROM (SELECT DISTINCT w.last_name_lower COLLATE "C" AS l,
-                               w.first_name_lower COLLATE "C" AS f,
-                               w.customer_id COLLATE "C" AS i, w.customer_id
-                          FROM {NAME_MATCHES[role]}) d
-                 ORDER BY l, f, i LIMIT {PAGE + 1}) m
-          JOIN customers c ON c.id = m.customer_id
+        SELECT t.total, c.id, c.last_name
+          FROM (SELECT count(*) FROM ({one_each}) d) t(total)
+          LEFT JOIN LATERAL ({one_each} LIMIT {PAGE + 1}) m ON TRUE
+          LEFT JOIN customers c ON c.id = m.customer_id
          WHERE {USES_WINDOW}
          ORDER BY m.l, m.f, m.i"""
     # Capped or not, the classes' or sets' sum is exact and cheaper than a count stopped

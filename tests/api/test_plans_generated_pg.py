@@ -153,7 +153,7 @@ def _below(node: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("words", [(), ("kor",)])
+@pytest.mark.parametrize("words", [(), ("ko",)])
 async def test_a_capped_total_is_the_total_stopped_at_the_bound(
     engine: AsyncEngine, viewers: dict[str, str], words: tuple[str, ...]
 ) -> None:
@@ -164,8 +164,9 @@ async def test_a_capped_total_is_the_total_stopped_at_the_bound(
     if words:
         # A name search's page counts all its matches as it finds them for the page
         # (data/search.py MATCH_TOTAL): no count statement, capped or exact. Run
-        # (without timing): the page keeps its first rows in a bounded heap, never
-        # sorting every match, and reads the viewer's words once.
+        # (without timing): a word of two letters, too short for the prefix index,
+        # keeps the page's first rows in a bounded heap, never sorting every match,
+        # and reads the viewer's words once.
         for bound in (None, 20):
             [page] = await search_plans(
                 engine, OSO, viewers["RECORDER"], search, first=5, capped=bound,
@@ -265,6 +266,55 @@ async def test_a_name_search_reads_the_word_index_and_no_table_whole(
         assert not plan.seq_scans(), plan
         assert "ix_customer_name_words_word" in plan.indexes(), plan
         assert "customers" not in plan.relations(), plan
+
+
+PREFIX_WORDS = {
+    "RECORDER": "provider_name_words",
+    "STAFF": "grant_name_words",
+    "ADMIN": "grant_name_words",
+}
+PREFIX_INDEX = {
+    "RECORDER": "ix_provider_name_words_prefix",
+    "STAFF": "ix_grant_name_words_prefix",
+    "ADMIN": "ix_grant_name_words_prefix",
+}
+
+
+@pytest.mark.parametrize("next_page", [False, True])
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_name_search_of_three_letters_stops_after_its_page(
+    engine: AsyncEngine, viewers: dict[str, str], role: str, next_page: bool
+) -> None:
+    # Run (without timing). The viewer's words of prefix "kor" are one range of the
+    # prefix index (migration 0012) in name order: the page reads that range until
+    # it has its customers (a customer's words, or services, side by side) and stops;
+    # the total counts the same range index-only, and a capped total stops at its
+    # bound. Nothing is sorted or hashed, and no table is read but the page's
+    # customers by their key.
+    first, bound = 5, 5
+    search = CustomerSearch(name_words=("kor",))
+    [*_cursor, page, total] = await search_plans(
+        engine, OSO, viewers[role], search, first=first, next_page=next_page, analyze=True
+    )
+    [*_cursor, _page, capped] = await search_plans(
+        engine, OSO, viewers[role], search, first=first, next_page=next_page, analyze=True,
+        capped=bound,
+    )  # fmt: skip
+    read = {}
+    for name, plan in (("page", page), ("total", total), ("capped", capped)):
+        assert not plan.types() & {"Sort", "Incremental Sort", "Hash", "HashAggregate"}, plan
+        assert not plan.seq_scans(), plan
+        [words] = [n for n in plan.nodes if n.get("Index Name") == PREFIX_INDEX[role]]
+        assert words["Node Type"] == "Index Only Scan", words
+        assert words["Actual Loops"] == 1, words
+        read[name] = words["Actual Rows"]
+    customers = [n for n in page.nodes if n.get("Relation Name") == "customers"]
+    assert [n["Index Name"] for n in customers] == ["customers_pkey"], customers
+    assert relations(total.nodes) == relations(capped.nodes) == {PREFIX_WORDS[role]}
+    # The page's range stopped after a few rows per customer, the capped count after
+    # its bound's; the exact count read them all.
+    assert read["page"] <= 4 * (first + 1) < read["total"], read
+    assert read["capped"] <= 4 * (bound + 1) < read["total"], read
 
 
 @pytest.mark.parametrize("role", ROLES)

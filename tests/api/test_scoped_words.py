@@ -25,10 +25,11 @@ from voucher_graph.policies.oso_setup import create_oso
 from voucher_graph.world.demo import demo_world
 
 OSO = create_oso()
-# One letter (many matches, more than a page), two, a whole word, Finnish letters, two
-# words (the second checked per match), and a prefix no one has.
-PREFIXES = [("k",), ("a",), ("ko",), ("vi",), ("ä",), ("mä",), ("korhonen",), ("a", "k"),
-            ("m", "a"), ("zzz",)]  # fmt: skip
+# One letter (many matches, more than a page), two, three (on PostgreSQL the word
+# tables' prefix index, migration 0012), a whole word, Finnish letters, two words (the
+# second checked per match), and a prefix no one has.
+PREFIXES = [("k",), ("a",), ("ko",), ("vi",), ("ä",), ("mä",), ("kor",), ("mäk",), ("aho",),
+            ("korhonen",), ("a", "k"), ("m", "a"), ("vir", "a"), ("zzz",)]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

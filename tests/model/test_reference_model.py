@@ -1,15 +1,17 @@
 """Random small worlds, loaded through the real loader: every user's answers match the model.
 
 For each world and each user, one `customers(first: 500)` query with every nested list,
-the same list paged three customers at a time, then `customer(id)` for every customer
-and `event(id)` for every event of the world (as aliases of one request), all compared
-with `reference.Reference`, written from DOMAIN.md alone.
+the same list paged three customers at a time, name searches paged two at a time, then
+`customer(id)` for every customer and `event(id)` for every event of the world (as
+aliases of one request), all compared with `reference.Reference`, written from
+DOMAIN.md alone.
 HYPOTHESIS_MAX_EXAMPLES overrides the number of worlds (40 by default).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from typing import Any
 
@@ -214,6 +216,58 @@ async def check_pages(api: Api, model: Reference, user_id: str) -> None:
     assert seen == order, where
 
 
+NAME_PAGE = """query Names($name: String!, $after: String) {
+  customers(name: $name, first: 2, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id } }
+  }
+}"""
+# Three letters (the word tables' prefix index on PostgreSQL: "vir" is both words of a
+# "Virta Virtanen", who is one customer all the same), fewer (the general statement),
+# Finnish letters, and a whole word.
+NAME_PREFIXES = ("vir", "ann", "mäk", "äij", "a", "zo", "matti")
+
+
+def name_matches(model: Reference, user_id: str, prefix: str) -> list[str]:
+    """The visible customers with a name word starting with `prefix`, in list order:
+    names are lower-cased and split at white space and hyphens into words."""
+    visible = model.visible_customers(user_id)
+    matching = {
+        customer_id
+        for customer_id in visible
+        if any(
+            word.startswith(prefix)
+            for name in (
+                model.customers[customer_id]["firstName"],
+                model.customers[customer_id]["lastName"],
+            )  # fmt: skip
+            for word in re.split(r"[\s-]+", name.lower())
+        )
+    }
+    return model.customer_order(matching)
+
+
+async def check_name_searches(api: Api, model: Reference, user_id: str) -> None:
+    """Every name search two customers a page, each page after the last one's cursor:
+    the matching visible customers once each, in order, with the whole answer's total."""
+    for prefix in NAME_PREFIXES:
+        expected = name_matches(model, user_id, prefix)
+        seen: list[str] = []
+        after = None
+        where = f"user {user_id}, today {model.today}, name {prefix!r}"
+        while True:
+            data = await api.data(NAME_PAGE, {"name": prefix, "after": after}, user=user_id)
+            connection = data["customers"]
+            seen += [edge["node"]["id"] for edge in connection["edges"]]
+            assert connection["totalCount"] == len(expected), where
+            if not connection["pageInfo"]["hasNextPage"]:
+                break
+            after = connection["pageInfo"]["endCursor"]
+            assert len(seen) < len(expected), where
+        assert seen == expected, where
+
+
 async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
     """Load the world and compare every user's answers with the model."""
     await load_world(apis.engine, world)
@@ -227,6 +281,8 @@ async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:
         await check_total(api, model, user_id)
         if len(model.visible_customers(user_id)) > 3:
             await check_pages(api, model, user_id)
+        if model.users[user_id]["role"] != "REPORTER":  # a REPORTER cannot search by name
+            await check_name_searches(api, model, user_id)
         await check_lookups(api, model, user_id)
 
 

@@ -77,9 +77,9 @@ async def test_its_statements_are_fixed_sql_and_its_total_is_the_sets_sum(
 ) -> None:
     found = await scopes(engine)
     assert set_count_statement(_visible_keys(found.customers)) is not None
-    for words in (0, 1):
+    for words, prefix in ((0, False), (1, False), (1, True)):
         for after in (False, True):
-            shape = _Shape(words, ssn=False, voucher_number=False, after=after,
+            shape = _Shape(words, prefix, ssn=False, voucher_number=False, after=after,
                            dialect="postgresql")  # fmt: skip
             made = _statements(found.customers, found.purchasing_powers, shape)
             capped = [made.totals.capped] if made.totals.capped is not None else []

@@ -92,6 +92,35 @@ def restate(keys: Select[Any]) -> tuple[Table, ColumnElement[bool]] | None:
     return None if condition is None else (words, condition)
 
 
+# The column each word table's prefix index leads with (migration 0012): a provider's
+# or an organizer's words lie together there.
+_SCOPE_OF = {PROVIDER_WORDS: "provider_id", GRANT_WORDS: "organizer_id"}
+# How many leading characters of a word its prefix index holds (migration 0012).
+PREFIX_CHARS = 3
+
+
+def word_prefix(words: Table) -> ColumnElement[str]:
+    """The expression of `words`' prefix index: its word's first PREFIX_CHARS
+    characters (as the index says it, for PostgreSQL to match the two)."""
+    return func.left(words.c.word, PREFIX_CHARS)
+
+
+def fixes_scope(words: Table, condition: ColumnElement[bool]) -> bool:
+    """Whether `condition` (a policy condition restated on `words` by `restate`) holds
+    only for rows of one provider or organizer, a top-level `scope = value`: then the
+    rows it selects lie in one range of the prefix index. (An ADMIN who is on another
+    organizer's team has an OR at the top, and no such range.)"""
+    scope = words.c[_SCOPE_OF[words]]
+
+    def is_scope(left: Any) -> bool:
+        return isinstance(left, ColumnElement) and left.compare(scope)
+
+    return any(
+        equality_with_value(clause, is_scope) is not None
+        for clause in top_level_conjuncts(condition)
+    )
+
+
 def condition_on(
     keys: Select[Any], source_table: Table, readable: tuple[str, ...], target: Any
 ) -> ColumnElement[bool] | None:
