@@ -54,7 +54,7 @@ ROLES = ("RECORDER", "STAFF", "ADMIN")
 QUERIES = ("list", "next page", "name", "ssn", "voucherNumber")
 
 # The best hand-written SQL for each answer, over the persisted access relation and the
-# indexes of migrations 0002-0011 ($1 = provider, organizer or user id, $2 = window start).
+# indexes of migrations 0002-0012 ($1 = provider, organizer or user id, $2 = window start).
 #
 # VISIBLE[role] is "the viewer sees customer c" as a correlated condition: the page walks
 # the C-collated name-order index and probes it per row (a primary-key probe of
@@ -115,6 +115,8 @@ TOTAL = {
 # pairs with their rule A facts, or the organizer's grants; the LIKE pattern is $3.
 # A prefix of three letters or more is one range of the words' prefix index (migration
 # 0012: scope, first three letters, then name order), read in the page's order.
+# (NAME has three letters or more and nothing LIKE would escape, so the pattern's first
+# three characters are the prefix's.)
 NAME_PREFIX = "left(w.word, 3) = left($3, 3) AND w.word LIKE $3"
 NAME_MATCHES = {
     "RECORDER": f"""provider_name_words w WHERE w.provider_id = $1 AND {NAME_PREFIX}
