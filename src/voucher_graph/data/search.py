@@ -312,6 +312,24 @@ def _scoped_matches(keys: Select[Any], shape: _Shape) -> Select[Any] | None:
     return _matches(words, [condition], shape)
 
 
+def _name_search_keys(
+    visible_customers: Select[Any], shape: _Shape, *, searched: bool
+) -> Select[Any] | None:
+    """The policy's keys (`_visible_keys`) for a page read from the name words up: on
+    PostgreSQL, when `searched` (the words that page needs are there) and no ssn or
+    voucherNumber narrows the search to one row; None otherwise."""
+    keys = _visible_keys(visible_customers)
+    if (
+        shape.dialect != "postgresql"
+        or not searched
+        or shape.ssn
+        or shape.voucher_number
+        or not isinstance(keys, Select)
+    ):
+        return None
+    return keys
+
+
 def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any] | None:
     """A name search's page, from the matching words up (PostgreSQL; None otherwise).
 
@@ -324,14 +342,8 @@ def _page_by_words(visible_customers: Select[Any], shape: _Shape) -> Select[Any]
     customer sorting before the matches: "kor" sorts under K, so at a million customers
     an ADMIN's page probed 320,000 of them (615 ms).
     """
-    keys = _visible_keys(visible_customers)
-    if (
-        shape.dialect != "postgresql"
-        or not shape.words
-        or shape.ssn
-        or shape.voucher_number
-        or not isinstance(keys, Select)
-    ):
+    keys = _name_search_keys(visible_customers, shape, searched=bool(shape.words))
+    if keys is None:
         return None
     matches = _scoped_matches(keys, shape)
     if matches is None:
@@ -401,14 +413,8 @@ def _page_by_prefix(visible_customers: Select[Any], shape: _Shape) -> _ByPrefix 
     and no sort; only when asked for (about half a microsecond a match), and a capped
     total stops at its bound.
     """
-    keys = _visible_keys(visible_customers)
-    if (
-        shape.dialect != "postgresql"
-        or not shape.prefix
-        or shape.ssn
-        or shape.voucher_number
-        or not isinstance(keys, Select)
-    ):
+    keys = _name_search_keys(visible_customers, shape, searched=shape.prefix)
+    if keys is None:
         return None
     restated = restate(keys)
     if restated is None or not fixes_scope(*restated):
