@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 
 import httpx
 from alembic import command
-from sqlalchemy import delete, text
+from sqlalchemy import delete, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -276,6 +277,25 @@ class Apis:
         for api in self._apis.values():
             await api.client.aclose()
         self._apis.clear()
+
+
+async def fetch_all(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of `sql`, as plain tuples."""
+    async with engine.connect() as connection:
+        return [tuple(row) for row in await connection.execute(text(sql))]
+
+
+@contextlib.asynccontextmanager
+async def downgraded_to(engine: AsyncEngine, revision: str) -> AsyncIterator[set[str]]:
+    """The database back at migration `revision` for the block, which gets the names of
+    its tables; upgraded to the latest again afterwards, however the block ends."""
+    await downgrade_to(engine, revision)
+    try:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        yield set(names)
+    finally:
+        await upgrade(engine)
 
 
 async def downgrade_to(engine: AsyncEngine, revision: str) -> None:

@@ -201,11 +201,19 @@ async def check_pages(api: Api, model: Reference, user_id: str) -> None:
     answer's (a next page on PostgreSQL: an organizer user's walks its organizer's
     rows, a provider's the name order)."""
     order = model.customer_order(model.visible_customers(user_id))
+    where = f"user {user_id}, today {model.today}"
+    await check_paged(api, PAGE, {}, user_id, order, where)
+
+
+async def check_paged(
+    api: Api, query: str, variables: dict[str, Any], user_id: str, order: list[str], where: str
+) -> None:
+    """`query`'s customers page after page, each after the last one's cursor: `order`,
+    every customer once, and every page's `totalCount` the whole answer's."""
     seen: list[str] = []
     after = None
-    where = f"user {user_id}, today {model.today}"
     while True:
-        data = await api.data(PAGE, {"after": after}, user=user_id)
+        data = await api.data(query, {**variables, "after": after}, user=user_id)
         connection = data["customers"]
         seen += [edge["node"]["id"] for edge in connection["edges"]]
         assert connection["totalCount"] == len(order), where
@@ -253,19 +261,8 @@ async def check_name_searches(api: Api, model: Reference, user_id: str) -> None:
     the matching visible customers once each, in order, with the whole answer's total."""
     for prefix in NAME_PREFIXES:
         expected = name_matches(model, user_id, prefix)
-        seen: list[str] = []
-        after = None
         where = f"user {user_id}, today {model.today}, name {prefix!r}"
-        while True:
-            data = await api.data(NAME_PAGE, {"name": prefix, "after": after}, user=user_id)
-            connection = data["customers"]
-            seen += [edge["node"]["id"] for edge in connection["edges"]]
-            assert connection["totalCount"] == len(expected), where
-            if not connection["pageInfo"]["hasNextPage"]:
-                break
-            after = connection["pageInfo"]["endCursor"]
-            assert len(seen) < len(expected), where
-        assert seen == expected, where
+        await check_paged(api, NAME_PAGE, {"name": prefix}, user_id, expected, where)
 
 
 async def check_world(apis: Apis, world: dict[str, Any], today: date) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import downgrade_to, load_world
+from support import downgraded_to, load_world
 
 from voucher_graph.data.access_relation import derive_provider_customers
 from voucher_graph.data.engine import session_factory
-from voucher_graph.data.migrate import upgrade
 
 FACTS = (
     "SELECT provider_id, customer_id, last_date, reservation_open"
@@ -44,13 +43,8 @@ async def test_upgrading_an_existing_database_derives_the_relation(
     await load_world(engine, example_world)
     expected = await rows(engine)
     assert len(expected) > 3  # the example world has provider relationships
-    await downgrade_to(engine, "0001")
-    try:
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+    async with downgraded_to(engine, "0001") as tables:
         assert "provider_customers" not in tables
-    finally:
-        await upgrade(engine)
     assert await rows(engine) == expected
     # ...and the same as the loader's derive function gives.
     async with session_factory(engine)() as session, session.begin():

@@ -7,11 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import downgrade_to, load_world
-
-from voucher_graph.data.migrate import upgrade
+from support import downgraded_to, fetch_all, load_world
 
 SETS = (
     "SELECT s.id, s.organizer_id, s.customer_count, m.service_id, m.organizer_id"
@@ -21,8 +18,7 @@ SETS = (
 
 
 async def rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
-    async with engine.connect() as connection:
-        return [tuple(r) for r in await connection.execute(text(SETS))]
+    return await fetch_all(engine, SETS)
 
 
 def sets_of(found: list[tuple[Any, ...]]) -> Counter[tuple[str, frozenset[str]]]:
@@ -54,13 +50,8 @@ async def test_upgrading_an_existing_database_builds_the_sets(
 ) -> None:
     await load_world(engine, example_world)
     expected = await rows(engine)
-    await downgrade_to(engine, "0006")
-    try:
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
-        assert not {"service_sets", "service_set_members"} & set(tables)
-    finally:
-        await upgrade(engine)
+    async with downgraded_to(engine, "0006") as tables:
+        assert not {"service_sets", "service_set_members"} & tables
     assert await rows(engine) == expected
 
 
@@ -76,8 +67,7 @@ PAIRS = (
 
 
 async def pair_rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
-    async with engine.connect() as connection:
-        return [tuple(r) for r in await connection.execute(text(PAIRS))]
+    return await fetch_all(engine, PAIRS)
 
 
 async def test_each_organizer_customer_pair_is_one_row_in_the_set_of_its_services(
@@ -104,11 +94,6 @@ async def test_upgrading_to_0011_builds_the_organizer_customers(
     await load_world(engine, example_world)
     expected = await pair_rows(engine)
     assert expected
-    await downgrade_to(engine, "0010")
-    try:
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+    async with downgraded_to(engine, "0010") as tables:
         assert "organizer_customers" not in tables
-    finally:
-        await upgrade(engine)
     assert await pair_rows(engine) == expected
