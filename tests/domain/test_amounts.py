@@ -14,12 +14,14 @@ from voucher_graph.domain.amounts import (
     Totals,
     WorkflowStatus,
     balance_amounts,
+    event_facts,
     is_counting,
     needs_review,
     regular_amounts,
     totals,
     used_amount,
     used_units,
+    used_units_by_content,
 )
 
 D = Decimal
@@ -173,6 +175,41 @@ def test_used_units_counts_counting_events_of_the_content() -> None:
     assert used_units(events, "k1") == D("3.75")
     assert used_units(events, "k2") == D("32")
     assert str(used_units(events, "k3")) == "0.00"
+
+
+def test_used_units_by_content_answers_used_units_for_every_content() -> None:
+    events = [
+        event("e1", units="1.5"),
+        event("e2", units="2", status="UNDER_REVIEW"),
+        event("e3", units="4", status="REJECTED"),
+        event("e4", units="16", deleted=True),
+        event("e5", units="32", content_id="k2"),
+        event("e6", units="8", content_id="k3", status="CREDITED"),
+    ]
+    by_content = used_units_by_content(events)
+    assert by_content == {"k1": D("3.5"), "k2": D("32")}  # k3 has no counting event
+    for content in ("k1", "k2", "k3"):
+        assert by_content.get(content, D("0.00")) == used_units(events, content)
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+@pytest.mark.parametrize("status", [status.value for status in WorkflowStatus])
+def test_event_facts_is_the_named_tuple_built_at_once(status: str, deleted: bool) -> None:
+    values = ("e1", "k1", date(2026, 1, 5), D("1.5"), D("45.00"), status, deleted)
+    built = event_facts(*values)
+    assert type(built) is EventFacts
+    assert tuple(built) == tuple(EventFacts(*values))
+    assert built.counting is is_counting(status, deleted)
+
+
+@pytest.mark.parametrize("status", ["SETTLED", "recorded", ""])
+def test_event_facts_refuses_what_event_facts_refuses(status: str) -> None:
+    with pytest.raises(ValueError, match="not a workflow status"):
+        event_facts("e1", "k1", date(2026, 1, 5), D("1"), D("1.00"), status, False)
+    # A deleted event never counts, whatever its status says (as is_counting).
+    assert event_facts("e1", "k1", date(2026, 1, 5), D("1"), D("1.00"), status, True) == (
+        EventFacts("e1", "k1", date(2026, 1, 5), D("1"), D("1.00"), status, True)
+    )
 
 
 @pytest.mark.parametrize(

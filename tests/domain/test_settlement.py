@@ -9,6 +9,7 @@ from voucher_graph.domain.settlement import (
     is_editable,
     reported_status,
     settlement_date,
+    settlement_date_in_order,
 )
 
 # Deliberately unsorted, as an organizer's list may come.
@@ -36,6 +37,9 @@ def test_settlement_date_is_the_first_on_or_after_the_settleable_day(
     status: str, recorded_on: date, approved_on: date | None, expected: date | None
 ) -> None:
     assert settlement_date(DATES, status, recorded_on, approved_on) == expected
+    # Derived fields give the dates in order and skip the sort.
+    ordered = sorted(DATES)
+    assert settlement_date_in_order(ordered, status, recorded_on, approved_on) == expected
 
 
 def test_settlement_date_without_dates_is_none() -> None:
@@ -45,6 +49,8 @@ def test_settlement_date_without_dates_is_none() -> None:
 def test_settlement_date_refuses_reported_statuses() -> None:
     with pytest.raises(ValueError):
         settlement_date(DATES, "SETTLED", date(2026, 1, 5), None)
+    with pytest.raises(ValueError):
+        settlement_date_in_order(sorted(DATES), "SETTLED", date(2026, 1, 5), None)
 
 
 CUTOFF = date(2026, 1, 8)

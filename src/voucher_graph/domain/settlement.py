@@ -16,6 +16,16 @@ SETTLEABLE = frozenset({WorkflowStatus.RECORDED, WorkflowStatus.APPROVED})
 _DELETABLE = frozenset(
     {WorkflowStatus.RECORDED, WorkflowStatus.UNDER_REVIEW, WorkflowStatus.APPROVED}
 )
+# The sets above by status name, for the checks asked for every event a page shows:
+# looking a member up in a set of members hashes it with Enum.__hash__, a Python call.
+_UNSETTLEABLE_NAMES = frozenset(status.value for status in _UNSETTLEABLE)
+_SETTLEABLE_BY_NAME = {status.value: status in SETTLEABLE for status in WorkflowStatus}
+# Each name as the plain str a reported status is (a StrEnum member would do as well,
+# but is not what callers compare by identity or print).
+_NAMES = {status.value: status.value for status in WorkflowStatus}
+# By name: looking a member up in _DELETABLE hashes it with Enum.__hash__, a Python
+# call, and a page asks is_deletable for every event it shows.
+_DELETABLE_BY_NAME = {status.value: status in _DELETABLE for status in WorkflowStatus}
 
 
 def settleable_on(recorded_on: date, approved_on: date | None) -> date:
@@ -37,10 +47,22 @@ def settlement_date(
     the date it was settled on, which is the same computation. `settlement_dates` may
     come in any order.
     """
-    if workflow_status(status) in _UNSETTLEABLE:
+    return settlement_date_in_order(sorted(settlement_dates), status, recorded_on, approved_on)
+
+
+def settlement_date_in_order(
+    ordered: Sequence[date],
+    status: str,
+    recorded_on: date,
+    approved_on: date | None,
+) -> date | None:
+    """`settlement_date`, with the settlement dates given in ascending order (a page asks
+    for every event it shows, with the same few lists)."""
+    if status not in _SETTLEABLE_BY_NAME:
+        workflow_status(status)  # raises: not a workflow status
+    if status in _UNSETTLEABLE_NAMES:
         return None
-    ordered = sorted(settlement_dates)
-    index = bisect_left(ordered, settleable_on(recorded_on, approved_on))
+    index = bisect_left(ordered, approved_on if approved_on is not None else recorded_on)
     return ordered[index] if index < len(ordered) else None
 
 
@@ -51,10 +73,12 @@ def is_past(settlement_day: date | None, today: date) -> bool:
 
 def reported_status(status: str, settlement_day: date | None, today: date) -> str:
     """The status the API reports: SETTLED for RECORDED or APPROVED once past the date."""
-    workflow = workflow_status(status)
-    if workflow in SETTLEABLE and is_past(settlement_day, today):
+    settleable = _SETTLEABLE_BY_NAME.get(status)
+    if settleable is None:
+        workflow_status(status)  # raises: not a workflow status
+    if settleable and is_past(settlement_day, today):
         return SETTLED
-    return workflow.value
+    return _NAMES[status]
 
 
 def is_editable(status: str, settlement_day: date | None, today: date) -> bool:
@@ -64,4 +88,7 @@ def is_editable(status: str, settlement_day: date | None, today: date) -> bool:
 
 def is_deletable(status: str, settlement_day: date | None, today: date) -> bool:
     """Whether the recording provider may still delete: not REJECTED nor CREDITED, nor past."""
-    return workflow_status(status) in _DELETABLE and not is_past(settlement_day, today)
+    deletable = _DELETABLE_BY_NAME.get(status)
+    if deletable is None:
+        workflow_status(status)  # raises: not a workflow status
+    return bool(deletable) and not is_past(settlement_day, today)

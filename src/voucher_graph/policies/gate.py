@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 from oso import Oso
@@ -42,7 +44,8 @@ class Gate:
         self.actor = Actor.of(viewer)
         self.policy: Policy = cache if cache is not None else OsoPolicy(oso)
         self._decisions: dict[tuple[object, ...], Any] = {}
-        self._event_reads: dict[str, tuple[str, ...]] = {}
+        # action -> the values of an event that the rule reads, as a tuple.
+        self._event_reads: dict[str, Callable[[Any], tuple[Any, ...]]] = {}
         self._event_rights: dict[tuple[object, ...], bool] = {}
         # action -> the identity fields allowed whatever the customer (the field rule
         # reads none of its columns).
@@ -118,16 +121,27 @@ class Gate:
         value, each time on a real event of that value (and the policy remembers the
         answer for later requests: `Policy.decision`).
         """
-        reads = self._event_reads.get(action)
-        if reads is None:
-            reads = self._event_reads[action] = self.policy.fields_read(self.actor, action, m.Event)
-        key = (action, *[getattr(event, f) for f in reads])
-        found = self._event_rights.get(key)
+        read = self._event_reads.get(action)
+        if read is None:
+            reads = self.policy.fields_read(self.actor, action, m.Event)
+            read = self._event_reads[action] = _values_getter(reads)
+        values = read(event)
+        found = self._event_rights.get((action, values))
         if found is None:
             # The policy's cache is keyed by the actor too, whose hash and equality
             # walk its grants: kept here per request as well, a page's thousands of
             # asks are one small-tuple lookup each.
-            found = self._event_rights[key] = self.policy.decision(
-                self.actor, action, m.Event, key[1:], lambda: real_row(m.Event, event)
+            found = self._event_rights[(action, values)] = self.policy.decision(
+                self.actor, action, m.Event, values, lambda: real_row(m.Event, event)
             )
         return found
+
+
+def _values_getter(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A row's values of `fields`, as a tuple, read in C (attrgetter)."""
+    if not fields:
+        return lambda _row: ()
+    if len(fields) == 1:
+        get_one = attrgetter(fields[0])
+        return lambda row: (get_one(row),)
+    return attrgetter(*fields)

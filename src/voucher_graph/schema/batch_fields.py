@@ -241,6 +241,11 @@ async def _derive_missing(ctx: Context, events: Sequence[Event]) -> None:
             event.derived = facts
 
 
+# EventStatus by value, looked up directly: calling the enum class is a Python-level
+# search, once per event shown.
+_EVENT_STATUS = {status.value: status for status in EventStatus}
+
+
 def _derived(pick: Any) -> BatchedField:
     """A derived Event field, read from the facts `_derive_missing` made for the level
     (the same values the Event resolvers return, without a closure per event)."""
@@ -282,7 +287,7 @@ REGISTRY = Registry(
         ("PurchasingPowerContent", "usedUnits"): _b(_used_units),
         ("Reservation", "content"): _b(_content_by_row),
         ("Event", "content"): _b(_content_by_row),
-        ("Event", "status"): _derived(lambda d: EventStatus(d.status)),
+        ("Event", "status"): _derived(lambda d: _EVENT_STATUS[d.status]),
         ("Event", "settlementDate"): _derived(lambda d: d.settlement_date),
         ("Event", "price"): _derived(lambda d: derived_events.amounts_of(d).price),
         ("Event", "voucherShare"): _derived(lambda d: derived_events.amounts_of(d).voucher_share),

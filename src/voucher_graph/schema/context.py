@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aiodataloader import DataLoader
@@ -39,6 +40,10 @@ class Context:
     amounts_cache: dict[str, dict[str, Amounts]] = field(default_factory=dict)
     # purchasing power id -> the domain's view of its events.
     facts_cache: dict[str, list[EventFacts]] = field(default_factory=dict)
+    # purchasing power id -> (the facts summed, used units by content id).
+    units_cache: dict[str, tuple[list[EventFacts], dict[str, Decimal]]] = field(
+        default_factory=dict
+    )
     # The mount point and the configured public address: print links are absolute URLs.
     root_path: str = ""
     base_url: str = ""
@@ -63,6 +68,7 @@ class Context:
         self.disclosed.clear()  # written to the access log before the answer left
         self.amounts_cache.clear()
         self.facts_cache.clear()
+        self.units_cache.clear()
         if self.access_loader is not None:
             self.access_loader.clear_all()
 

@@ -17,16 +17,24 @@ from ..domain.amounts import (
     Amounts,
     EventFacts,
     balance_amounts,
+    event_facts,
     regular_amounts,
     used_amount,
-    used_units,
+    used_units_by_content,
 )
-from ..domain.settlement import is_deletable, is_editable, reported_status, settlement_date
+from ..domain.money import ZERO
+from ..domain.settlement import (
+    is_deletable,
+    is_editable,
+    reported_status,
+    settlement_date,
+    settlement_date_in_order,
+)
 from .context import Context
 
 
 def facts(event: m.Event) -> EventFacts:
-    return EventFacts(
+    return event_facts(
         event.id, event.content_id, event.service_date, event.units, event.unit_price,
         event.status, event.deleted,
     )  # fmt: skip
@@ -156,7 +164,7 @@ async def derive_events(
     derived: list[DerivedEvent] = []
     for event in events:
         status = event.status
-        day = settlement_date(
+        day = settlement_date_in_order(  # the loader keeps each list in order
             dates_by_organizer.get(organizer_of(event), ()), status, event.recorded_on,
             event.approved_on,
         )  # fmt: skip
@@ -169,16 +177,29 @@ async def derive_events(
                     if amounts
                     else None
                 ),
-                may_change("edit", event) and is_editable(status, day, today),  # editable
-                may_change("delete", event) and is_deletable(status, day, today),  # deletable
+                # The dates first: no policy lookup for an event past its time.
+                is_editable(status, day, today) and may_change("edit", event),  # editable
+                is_deletable(status, day, today) and may_change("delete", event),  # deletable
             )
         )
     return derived
 
 
 async def pp_used_units(ctx: Context, pp_id: str, content_id: str) -> Decimal:
-    return used_units(await facts_of_pp(ctx, pp_id), content_id)
+    facts = await facts_of_pp(ctx, pp_id)
+    # Every content of the voucher from one pass over its events, kept with the very
+    # list it was summed from: a listed event joining the facts later
+    # (`_amounts_of_listed`) makes a new list, and so a new sum.
+    kept = ctx.units_cache.get(pp_id)
+    if kept is None or kept[0] is not facts:
+        kept = ctx.units_cache[pp_id] = (facts, used_units_by_content(facts))
+    return kept[1].get(content_id, ZERO)
 
 
 async def pp_used_amount(ctx: Context, pp: m.PurchasingPower) -> Decimal:
-    return used_amount(await facts_of_pp(ctx, pp.id), pp.granted_amount or Decimal("0"))
+    if pp.kind != "BALANCE":  # not asked for today; the domain's own definition
+        return used_amount(await facts_of_pp(ctx, pp.id), pp.granted_amount or ZERO)
+    # The shares its events' amounts already split (`used_amount`, without a second
+    # split of the same events): a balance and its events' amounts always agree.
+    amounts = await amounts_of_pp(ctx, pp)
+    return sum((a.voucher_share for a in amounts.values()), ZERO)

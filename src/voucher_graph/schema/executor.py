@@ -379,6 +379,20 @@ def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
 
 _NoneType = type(None)
 
+# Value types seen that are not exceptions: a level's few types are then checked with
+# one C subset test, not an issubclass per type (every field of every level asks).
+_NOT_ERRORS: set[type] = set()
+
+
+def _has_errors(kinds: set[type]) -> bool:
+    found = False
+    for kind in kinds:
+        if issubclass(kind, Exception):
+            found = True
+        else:
+            _NOT_ERRORS.add(kind)
+    return found
+
 
 def _has_propagate(values: list[Any]) -> bool:
     # Identity only: `PROPAGATE in values` would call each value's __eq__.
@@ -602,7 +616,7 @@ class _Run:
     ) -> list[Any]:
         kinds = set(map(type, values))
         out: list[Any] = list(values)
-        if any(issubclass(kind, Exception) for kind in kinds):
+        if not kinds <= _NOT_ERRORS and _has_errors(kinds):
             for index, value in enumerate(values):
                 if isinstance(value, Exception):
                     self.errors.add(value, plan, where(index))
