@@ -372,8 +372,12 @@ class GraphQLEndpoint(GraphQL):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id = ""
+        context = getattr(request.state, "vg_context", None)
+        if context is not None:
+            # Freed with the rest once the response is sent (`Context.release`): the
+            # result's dicts are a page's biggest object tree.
+            context.answered = result
         if result.errors:
-            context = getattr(request.state, "vg_context", None)
             request_id = context.request_id if context else ""
             result.errors = [client_error(e, request_id) for e in result.errors]
             log = getattr(request.state, "vg_log", None)

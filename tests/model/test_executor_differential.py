@@ -337,3 +337,17 @@ async def test_who_can_see_answers_alike_over_random_worlds(
     for user in (u["id"] for u in world["users"] if u["role"] in ("ADMIN", "STAFF")):
         for customer in (c["id"] for c in world["customers"]):
             await assert_same_answers(services, user, WHO_CAN_SEE, {"c": customer})
+
+
+@given(
+    st.lists(st.sampled_from(["id", "name", "a", "b", "__typename"]), min_size=1, max_size=70),
+    st.integers(min_value=0, max_value=4),
+)
+def test_a_levels_dicts_are_built_as_dict_of_zip(keys: list[str], objects: int) -> None:
+    # The generated builders (up to 64 fields) and the plain path beyond them make the
+    # same dicts, the last of repeated keys winning, in the same key order.
+    columns = [[(key, i, n) for n in range(objects)] for i, key in enumerate(keys)]
+    built = batched_executor._dicts(keys, columns)
+    expected = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+    assert built == expected
+    assert [list(found) for found in built] == [list(each) for each in expected]

@@ -379,6 +379,40 @@ def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
 
 _NoneType = type(None)
 
+# A level's result dicts, by the number of its fields: a generated comprehension with a
+# dict display, `[{k0: v0, k1: v1} for v0, v1 in zip(c0, c1)]`, builds them about
+# twice as fast as `dict(zip(keys, row))` per object (a page of 500 builds some
+# 10,000). The keys are the builder's arguments, never part of its text, so one builder
+# serves every level of that many fields.
+_DICT_BUILDERS: dict[int, Callable[[Sequence[str], Sequence[Sequence[Any]]], list[Any]]] = {}
+_MOST_GENERATED_FIELDS = 64
+
+
+def _dicts(keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[Any]:
+    """One dict per object: `keys[i]` -> `columns[i][object]`."""
+    count = len(keys)
+    if count > _MOST_GENERATED_FIELDS:
+        return list(map(dict, map(zip, repeat(keys), zip(*columns, strict=True))))
+    build = _DICT_BUILDERS.get(count)
+    if build is None:
+        build = _DICT_BUILDERS[count] = _dict_builder(count)
+    return build(keys, columns)
+
+
+def _dict_builder(count: int) -> Callable[[Sequence[str], Sequence[Sequence[Any]]], list[Any]]:
+    names = [f"k{i}" for i in range(count)]
+    values = [f"v{i}" for i in range(count)]
+    pairs = ", ".join(f"{k}: {v}" for k, v in zip(names, values, strict=True))
+    source = (
+        "def build(keys, columns):\n"
+        f"    {', '.join(names)}, = keys\n"
+        f"    return [{{{pairs}}} for {', '.join(values)}, in zip(*columns, strict=True)]\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # noqa: S102 - text made of these names only, no input
+    return namespace["build"]  # type: ignore[no-any-return]
+
+
 # Value types seen that are not exceptions: a level's few types are then checked with
 # one C subset test, not an issubclass per type (every field of every level asks).
 _NOT_ERRORS: set[type] = set()
@@ -561,10 +595,8 @@ class _Run:
         # The objects' dicts built column by column (C loops, not one store per field).
         if not columns:
             return [{} for _ in objects]
-        keys = [plan.key for plan in plans]
-        # Every column has one value per object (checked above): dicts made in C.
-        rows = zip(*columns, strict=True)
-        results: list[Any] = list(map(dict, map(zip, repeat(keys), rows)))
+        # Every column has one value per object (checked above).
+        results: list[Any] = _dicts([plan.key for plan in plans], columns)
         if propagated:
             return [
                 PROPAGATE if any(v is PROPAGATE for v in result.values()) else result
