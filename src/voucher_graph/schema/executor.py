@@ -64,6 +64,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.fields.resolver import StrawberryResolver
 
+from ..domain.errors import DomainError
 from .context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -356,6 +357,12 @@ def _call_per_object(resolver: StrawberryResolver[Any]) -> LevelResolver:
         for obj in objects:
             try:
                 value = function(obj, **kwargs) if takes_self else function(**kwargs)
+            except DomainError as error:
+                # An expected refusal (a REPORTER's identity fields: FORBIDDEN on every
+                # row), reported by its message alone (schema/errors.py). Kept with its
+                # traceback it would tie this frame, and the request's context, into a
+                # cycle for the garbage collector: dropped, they are freed at once.
+                value = error.with_traceback(None)
             except Exception as error:  # noqa: BLE001 - becomes the field's located error
                 value = error
             if _is_awaitable(value):
@@ -746,12 +753,21 @@ class BatchedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     registry: Registry  # set by `executor_for`
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        if isinstance(self.context_value, Context):
+            self.context_value.on_release(self._let_go)
         planned = self._plan()
         if planned is None:
             EXECUTIONS["graphql-core"] += 1
             return super().execute_operation(serially)
         EXECUTIONS["batched"] += 1
         return self._execute(*planned)
+
+    def _let_go(self) -> None:
+        """Break graphql-core's own reference cycle (its `async_helpers` hold bound
+        methods of this object) once the response has been sent, so that this object,
+        and the request's context it reaches, are freed at once rather than by the
+        garbage collector (`Context.release` says why that matters)."""
+        self.__dict__.pop("async_helpers", None)
 
     def _plan(self) -> tuple[_Template, dict[int, Mapping[str, Any]]] | None:
         """The document's plan and this request's arguments for it, or None when
