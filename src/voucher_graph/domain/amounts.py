@@ -82,6 +82,9 @@ class _Facts(NamedTuple):
     counting: bool
 
 
+_TUPLE_NEW = tuple.__new__
+
+
 class EventFacts(_Facts):
     """The stored facts of one event that its amounts depend on (and `counting`,
     derived from them)."""
@@ -98,10 +101,17 @@ class EventFacts(_Facts):
         status: str,
         deleted: bool,
     ) -> "EventFacts":
-        counting = is_counting(status, deleted)
-        return _Facts.__new__(
-            cls, id, content_id, service_date, units, unit_price, status, deleted, counting
-        )
+        # Built in this one call (not is_counting's and the named tuple's own too): a
+        # page builds one per event of its vouchers.
+        if deleted:
+            counting = False
+        else:
+            counts = _COUNTS.get(status)
+            if counts is None:
+                workflow_status(status)  # raises: not a workflow status
+            counting = bool(counts)
+        values = (id, content_id, service_date, units, unit_price, status, deleted, counting)
+        return _TUPLE_NEW(cls, values)
 
     def __getnewargs__(self) -> tuple[Any, ...]:
         # copy and pickle rebuild from the seven stored facts (`counting` is derived).
@@ -111,31 +121,6 @@ class EventFacts(_Facts):
         # A changed fact derives `counting` afresh; `counting` itself cannot be given.
         stored = dict(zip(self._fields[:7], self[:7], strict=True))
         return EventFacts(**{**stored, **changes})
-
-
-_TUPLE_NEW = tuple.__new__
-
-
-def event_facts(
-    id: str,  # noqa: A002 - the event's id, as everywhere else
-    content_id: str,
-    service_date: date,
-    units: Decimal,
-    unit_price: Decimal,
-    status: str,
-    deleted: bool,
-) -> EventFacts:
-    """`EventFacts(...)`, built in one call instead of three (its own `__new__`, the
-    named tuple's and is_counting's): a page builds one per event of its vouchers."""
-    if deleted:
-        counting = False
-    else:
-        counts = _COUNTS.get(status)
-        if counts is None:
-            workflow_status(status)  # raises: not a workflow status
-        counting = bool(counts)
-    values = (id, content_id, service_date, units, unit_price, status, deleted, counting)
-    return _TUPLE_NEW(EventFacts, values)
 
 
 def _split(event_price: Decimal, voucher_share: Decimal) -> Amounts:

@@ -17,7 +17,6 @@ from ..domain.amounts import (
     Amounts,
     EventFacts,
     balance_amounts,
-    event_facts,
     regular_amounts,
     used_amount,
     used_units_by_content,
@@ -34,7 +33,7 @@ from .context import Context
 
 
 def facts(event: m.Event) -> EventFacts:
-    return event_facts(
+    return EventFacts(
         event.id, event.content_id, event.service_date, event.units, event.unit_price,
         event.status, event.deleted,
     )  # fmt: skip
