@@ -863,9 +863,9 @@ class Loaders:
             days: dict[str, list[date]] = defaultdict(list)
             for row in rows:
                 days[row.organizer_id].append(row.day)
-            # In ascending order: derived fields look an event's date up by bisection
-            # (domain/settlement.py `settlement_date_in_order`).
-            return {organizer: sorted(found) for organizer, found in days.items()}
+            # Each list ascending, as the statement orders them: derived fields look an
+            # event's date up by bisection (domain/settlement.py `settlement_date_in_order`).
+            return dict(days)
 
         dates: dict[str, list[date]] = await self._reference(
             m.SettlementDate.__tablename__, SETTLEMENT_DATES, by_organizer

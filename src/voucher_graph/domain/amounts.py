@@ -40,20 +40,25 @@ def workflow_status(status: str) -> WorkflowStatus:
     return found
 
 
-# Whether each status counts, by its name: looking a member up in COUNTING hashes it
-# with Enum.__hash__, a Python call, and this is asked for every event of every voucher
-# a page shows.
-_COUNTS = {status.value: status in COUNTING for status in WorkflowStatus}
+# Each workflow status's plain name: the checks asked for every event a page shows
+# compare names in sets of names, never members (a member's hash is Enum.__hash__, a
+# Python call).
+_NAMES = {name: name for name in _BY_NAME}
+_COUNTING_NAMES = frozenset(status.value for status in COUNTING)
+
+
+def status_name(status: str) -> str:
+    """`status` as its workflow status's plain name; ValueError for anything else, as
+    `workflow_status`."""
+    name = _NAMES.get(status)
+    if name is None:
+        workflow_status(status)  # raises: not a workflow status
+    return name  # type: ignore[return-value]
 
 
 def is_counting(status: str, deleted: bool) -> bool:
     """Whether an event uses its voucher: RECORDED, UNDER_REVIEW or APPROVED, and not deleted."""
-    if deleted:
-        return False
-    counts = _COUNTS.get(status)
-    if counts is None:
-        workflow_status(status)  # raises: not a workflow status
-    return bool(counts)
+    return not deleted and status_name(status) in _COUNTING_NAMES
 
 
 # Amounts and EventFacts are immutable named tuples rather than frozen dataclasses: a
@@ -101,15 +106,9 @@ class EventFacts(_Facts):
         status: str,
         deleted: bool,
     ) -> "EventFacts":
-        # Built in this one call (not is_counting's and the named tuple's own too): a
+        # The tuple made directly (not through the named tuple's own constructor): a
         # page builds one per event of its vouchers.
-        if deleted:
-            counting = False
-        else:
-            counts = _COUNTS.get(status)
-            if counts is None:
-                workflow_status(status)  # raises: not a workflow status
-            counting = bool(counts)
+        counting = is_counting(status, deleted)
         values = (id, content_id, service_date, units, unit_price, status, deleted, counting)
         return _TUPLE_NEW(cls, values)
 

@@ -4,7 +4,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date
 
-from voucher_graph.domain.amounts import WorkflowStatus, workflow_status
+from voucher_graph.domain.amounts import WorkflowStatus, status_name, workflow_status
 
 SETTLED = "SETTLED"
 
@@ -16,16 +16,11 @@ SETTLEABLE = frozenset({WorkflowStatus.RECORDED, WorkflowStatus.APPROVED})
 _DELETABLE = frozenset(
     {WorkflowStatus.RECORDED, WorkflowStatus.UNDER_REVIEW, WorkflowStatus.APPROVED}
 )
-# The sets above by status name, for the checks asked for every event a page shows:
-# looking a member up in a set of members hashes it with Enum.__hash__, a Python call.
+# The sets above by status name, for the checks asked for every event a page shows
+# (`status_name`: no Enum hashing).
 _UNSETTLEABLE_NAMES = frozenset(status.value for status in _UNSETTLEABLE)
-_SETTLEABLE_BY_NAME = {status.value: status in SETTLEABLE for status in WorkflowStatus}
-# Each name as the plain str a reported status is (a StrEnum member would do as well,
-# but is not what callers compare by identity or print).
-_NAMES = {status.value: status.value for status in WorkflowStatus}
-# By name: looking a member up in _DELETABLE hashes it with Enum.__hash__, a Python
-# call, and a page asks is_deletable for every event it shows.
-_DELETABLE_BY_NAME = {status.value: status in _DELETABLE for status in WorkflowStatus}
+_SETTLEABLE_NAMES = frozenset(status.value for status in SETTLEABLE)
+_DELETABLE_NAMES = frozenset(status.value for status in _DELETABLE)
 
 
 def settleable_on(recorded_on: date, approved_on: date | None) -> date:
@@ -58,11 +53,9 @@ def settlement_date_in_order(
 ) -> date | None:
     """`settlement_date`, with the settlement dates given in ascending order (a page asks
     for every event it shows, with the same few lists)."""
-    if status not in _SETTLEABLE_BY_NAME:
-        workflow_status(status)  # raises: not a workflow status
-    if status in _UNSETTLEABLE_NAMES:
+    if status_name(status) in _UNSETTLEABLE_NAMES:
         return None
-    index = bisect_left(ordered, approved_on if approved_on is not None else recorded_on)
+    index = bisect_left(ordered, settleable_on(recorded_on, approved_on))
     return ordered[index] if index < len(ordered) else None
 
 
@@ -73,12 +66,10 @@ def is_past(settlement_day: date | None, today: date) -> bool:
 
 def reported_status(status: str, settlement_day: date | None, today: date) -> str:
     """The status the API reports: SETTLED for RECORDED or APPROVED once past the date."""
-    settleable = _SETTLEABLE_BY_NAME.get(status)
-    if settleable is None:
-        workflow_status(status)  # raises: not a workflow status
-    if settleable and is_past(settlement_day, today):
+    name = status_name(status)
+    if name in _SETTLEABLE_NAMES and is_past(settlement_day, today):
         return SETTLED
-    return _NAMES[status]
+    return name
 
 
 def is_editable(status: str, settlement_day: date | None, today: date) -> bool:
@@ -88,7 +79,4 @@ def is_editable(status: str, settlement_day: date | None, today: date) -> bool:
 
 def is_deletable(status: str, settlement_day: date | None, today: date) -> bool:
     """Whether the recording provider may still delete: not REJECTED nor CREDITED, nor past."""
-    deletable = _DELETABLE_BY_NAME.get(status)
-    if deletable is None:
-        workflow_status(status)  # raises: not a workflow status
-    return bool(deletable) and not is_past(settlement_day, today)
+    return status_name(status) in _DELETABLE_NAMES and not is_past(settlement_day, today)
