@@ -199,6 +199,7 @@ class Api:
     client: httpx.AsyncClient
     counter: StatementCounter
     engine: AsyncEngine
+    app: Any = None  # the Starlette app the client speaks to
 
     def token(self, user_id: str, ttl: int = 3600) -> str:
         return issue_token(SECRET, user_id, ttl)
@@ -251,7 +252,7 @@ def make_api(
     services.statements = shared_policy()
     services.oso = services.statements.oso
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-    return Api(client=client, counter=counter, engine=engine)
+    return Api(client=client, counter=counter, engine=engine, app=app)
 
 
 class Apis:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from graphql import ExecutionResult
 from opentelemetry.sdk.trace import TracerProvider
 from oso import Oso
 from starlette.applications import Starlette
@@ -26,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from .auth import BearerBackend
 from .data import access_log, reads
@@ -50,7 +51,8 @@ from .printing import print_route
 from .schema.build import build_schema
 from .schema.context import Context
 from .schema.errors import INTERNAL, client_error, error_code
-from .schema.limits import LimitCheck, schema_extensions
+from .schema.limits import LimitCheck, schema_extensions, served_rules
+from .schema.prepared import Prepared, PreparedReads
 from .settings import Settings
 from .web import graphql_http, metrics, telemetry
 from .web.body_limit import BodyLimit, BodyTooLarge
@@ -91,7 +93,7 @@ class Services:
         *,
         request_id: str,
         root_path: str = "",
-        base_url: str = "",
+        base_url_of: Callable[[], str] | None = None,
     ) -> Context | None:
         """The request's Context, the viewer read afresh from the database; None if unknown.
 
@@ -110,7 +112,7 @@ class Services:
             today=today,
             request_id=request_id,
             root_path=root_path,
-            base_url=base_url,
+            base_url_of=base_url_of,
             access_log_group=self.access_log_group,
         )
 
@@ -233,6 +235,20 @@ class GraphQLEndpoint(GraphQL):
             if settings.trusted_documents
             else None
         )
+        # Valid queries skip Strawberry's per-request view and extensions. Not with
+        # tracing on: its spans come from an extension (web/telemetry.py).
+        self.prepared = (
+            PreparedReads(
+                self.schema,  # type: ignore[arg-type]
+                served_rules(settings),
+                max_tokens=settings.limits.max_tokens,
+            )
+            if services.tracer_provider is None
+            else None
+        )
+        # Strawberry streams (multipart, server-sent events) only over the transports a
+        # view enables; ours enables none, so no Accept header needs reading.
+        self._streams = bool(self._stream_transport_map)
         count_statements_of(services.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -339,7 +355,7 @@ class GraphQLEndpoint(GraphQL):
                 user_id,
                 request_id=request_id,
                 root_path=str(request.scope.get("root_path") or ""),
-                base_url=public_base(services.settings, request),
+                base_url_of=functools.partial(public_base, services.settings, request),
             )
             if context is None:
                 log.codes = ("UNAUTHENTICATED",)
@@ -347,14 +363,38 @@ class GraphQLEndpoint(GraphQL):
             request.state.vg_context = context
             request.state.vg_log = log
             log.context = context  # released once the response is sent (`__call__`)
-            return await self._answer(request, context, session, log)
+            prepared = self._prepared(request, payload)
+            return await self._answer(request, context, session, log, payload, prepared)
+
+    def _prepared(self, request: Request, payload: dict[str, Any]) -> Prepared | None:
+        """The valid query this request runs, when it may skip Strawberry's view."""
+        if (
+            self.prepared is None
+            or not isinstance(payload.get("extensions") or {}, dict)
+            or (
+                self._streams
+                and self._get_stream_transport_from_headers(request.headers) is not None
+            )
+        ):
+            return None
+        return self.prepared.find(payload["query"], payload.get("operationName"))
 
     async def _answer(
-        self, request: Request, context: Context, session: Session, log: RequestLog
+        self,
+        request: Request,
+        context: Context,
+        session: Session,
+        log: RequestLog,
+        payload: dict[str, Any],
+        prepared: Prepared | None,
     ) -> Response:
         """Run the operation, then write its access log: no response before that."""
         try:
-            response: Response = await self.run(request, context=context)  # type: ignore[call-overload]
+            response: Response
+            if prepared is not None and self.prepared is not None:
+                response = await self._run_prepared(request, context, payload, prepared)
+            else:
+                response = await self.run(request, context=context)  # type: ignore[call-overload]
         except HTTPException as exc:
             return _error(exc.status_code, "BAD_USER_INPUT", exc.reason)
         finally:
@@ -368,7 +408,22 @@ class GraphQLEndpoint(GraphQL):
             return _internal(log.request_id)
         return response
 
-    async def process_result(  # type: ignore[override]
+    async def _run_prepared(
+        self, request: Request, context: Context, payload: dict[str, Any], prepared: Prepared
+    ) -> Response:
+        """What `self.run` answers for a valid query, without its per-request machinery
+        (schema/prepared.py): the same result handling, status and media type."""
+        assert self.prepared is not None
+        # RecordOperationName's work (schema/limits.py), done here without it.
+        context.operation_name = prepared.operation_name
+        context.operation_type = "query"
+        result = await self.prepared.execute(
+            prepared, context, payload.get("variables"), payload.get("extensions")
+        )
+        data = await self.process_result(request, result)
+        return Response(self.encode_json(data), status_code=200, media_type="application/json")
+
+    async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         request_id = ""
@@ -495,6 +550,7 @@ def create_app(
         if own_provider and provider is not None:
             provider.shutdown()  # flush the spans still queued for export
 
+    endpoint = GraphQLEndpoint(services)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
@@ -502,7 +558,7 @@ def create_app(
             Route(
                 "/graphql",
                 with_cors(
-                    telemetry.traced_app(guarded(GraphQLEndpoint(services), settings), provider),
+                    telemetry.traced_app(guarded(endpoint, settings), provider),
                     settings.cors_origins,
                 ),
             ),
@@ -513,4 +569,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.graphql = endpoint
     return app

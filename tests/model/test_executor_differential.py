@@ -12,15 +12,18 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import hypothesis_graphql
 import pytest
+from graphql import get_named_type
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strategies import worlds
+from strawberry.types.arguments import convert_arguments
 from support import SECRET, TODAY, load_world
 
 from voucher_graph.app import Services
@@ -351,3 +354,41 @@ def test_a_levels_dicts_are_built_as_dict_of_zip(keys: list[str], objects: int) 
     expected = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
     assert built == expected
     assert [list(found) for found in built] == [list(each) for each in expected]
+
+
+# A value of each scalar the schema's arguments use, as graphql-core hands it on.
+_SCALAR_VALUES = {
+    "ID": "c1", "String": "x", "Int": 3, "Boolean": True, "Float": 1.5,
+    "Date": date(2026, 1, 2), "Decimal": Decimal("1.50"),
+}  # fmt: skip
+
+
+def test_plain_arguments_are_exactly_what_strawberry_converts_them_to() -> None:
+    # Every field whose arguments the executor binds without Strawberry's
+    # convert_arguments (all of scalar types) gets the same keyword arguments; the
+    # rest (enums, lists, input objects) are left to convert_arguments.
+    strawberry_schema = BATCHED._schema._strawberry_schema  # type: ignore[attr-defined]
+    config = strawberry_schema.config
+    registry = strawberry_schema.schema_converter.scalar_registry
+    plain_fields, converted_fields = [], []
+    for type_ in BATCHED._schema.type_map.values():
+        if type_.name.startswith("__") or not hasattr(type_, "fields"):
+            continue
+        for name, definition in type_.fields.items():
+            field = (definition.extensions or {}).get(batched_executor.DEFINITION)
+            if field is None or not field.arguments:
+                continue
+            pairs = batched_executor.plain_arguments(definition, field, config)
+            if pairs is None:
+                converted_fields.append(f"{type_.name}.{name}")
+                continue
+            plain_fields.append(f"{type_.name}.{name}")
+            for present in (len(pairs), 0):  # every argument given, and none
+                values = {
+                    graphql: _SCALAR_VALUES[get_named_type(definition.args[graphql].type).name]
+                    for graphql, _ in pairs[:present]
+                }
+                renamed = {python: values[g] for g, python in pairs if g in values}
+                assert renamed == convert_arguments(values, field.arguments, registry, config)
+    assert "Query.customer" in plain_fields and "Customer.reservations" in plain_fields
+    assert "Customer.events" in converted_fields  # status: [EventStatus!]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -25,6 +26,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     MaxIntrospectionDepthRule,
+    NoSchemaIntrospectionCustomRule,
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -34,6 +36,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     parse,
+    specified_rules,
     validate,
     visit,
 )
@@ -259,6 +262,14 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
     if not settings.introspection:
         factories.insert(2, DisableIntrospection)
     return factories
+
+
+def served_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
+    """The rules the extensions above validate a served request with, in their order:
+    Strawberry's defaults, DisableIntrospection's rule when introspection is off, then
+    the limit rules. schema/prepared.py validates with exactly these."""
+    off = () if settings.introspection else (NoSchemaIntrospectionCustomRule,)
+    return (*specified_rules, *off, *limit_rules(settings.limits))
 
 
 class LimitCheck:

@@ -105,7 +105,7 @@ async def _purchasing_powers(ctx: Context, events: list[m.Event]) -> list[m.Purc
 def print_url(ctx: Context, claims: PrintClaims) -> str:
     """An absolute URL under the service's public address (VOUCHER_GRAPH_PUBLIC_URL or the
     request's own, mount point included), so that another origin or an e-mail can open it."""
-    root = (ctx.base_url or ctx.root_path).rstrip("/")
+    root = (ctx.base_url() or ctx.root_path).rstrip("/")
     return f"{root}{PRINT_PATH}?{urlencode({'token': sign_print_token(ctx.settings, claims)})}"
 
 
