@@ -208,15 +208,22 @@ class ShieldedSession(AsyncSession):
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
 
-    async def _connections(self) -> tuple[Any, Any]:
-        """The session's connection and its driver adapter, asked of SQLAlchemy once
-        per session transaction (each ask is a greenlet hop; a small query made eight),
-        as the transaction holds one connection until it ends."""
+    def _cached_connections(self) -> tuple[Any, Any] | None:
+        """`_connections` when known already for the session's open transaction."""
         transaction = self.sync_session.get_transaction()
         cached = self._connection_cache
         if cached is not None and cached[0] is transaction and transaction is not None:
             if transaction.is_active:
                 return cached[1], cached[2]
+        return None
+
+    async def _connections(self) -> tuple[Any, Any]:
+        """The session's connection and its driver adapter, asked of SQLAlchemy once
+        per session transaction (each ask is a greenlet hop; a small query made eight),
+        as the transaction holds one connection until it ends."""
+        found = self._cached_connections()
+        if found is not None:
+            return found
         connection = await AsyncSession.connection(self)
         adapted = (
             raw_rows.adapted_connection(connection)
@@ -280,7 +287,14 @@ class ShieldedSession(AsyncSession):
         """Whether a write_many now would commit by itself: on PostgreSQL, with no
         transaction open on the connection (a request that has only read; a mutation's
         first write or lock opens one, data/raw_rows.py)."""
-        connection, adapted = await self._shielded(self._connections)
+        # Known already, and no statement running: nothing to wait for, no task (the
+        # lock and shield below are for a statement; this reads two attributes).
+        found = None
+        if not self._in_flight and not self._finished:
+            found = self._cached_connections()
+        if found is None:
+            found = await self._shielded(self._connections)
+        connection, adapted = found
         return adapted is not None and adapted._transaction is None
 
     @_shielding

@@ -38,7 +38,13 @@ def wants_graphql_response(request: Request) -> bool:
 
     Without it (no Accept, */*, application/json) the answer stays application/json,
     the legacy media type, whose request errors answer 200 as before."""
-    quality = _quality(request.headers.get("accept", ""))
+    return _prefers_graphql_response(request.headers.get("accept", ""))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _prefers_graphql_response(accept: str) -> bool:
+    # By header text: a client sends the same Accept with every request.
+    quality = _quality(accept)
     preferred = quality.get(GRAPHQL_RESPONSE, 0.0)
     return preferred > 0 and preferred >= quality.get(JSON, 0.0)
 
