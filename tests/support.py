@@ -192,6 +192,22 @@ def _copy_database(source: Path, target: Path) -> None:
 _GENERATIONS = itertools.count(time.time_ns() // 1000 + 10**12, 10**9)
 
 
+# A customers page with every nested list and derived field, names included (FORBIDDEN
+# for a REPORTER), its page size a variable: `query Page($first: Int!) { ... }`.
+FULL_PAGE = """query Page($first: Int!) {
+  customers(first: $first) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node {
+      id firstName lastName ssn customerNumber
+      purchasingPowers { id service { name } contents { content { name } usedUnits } }
+      balancePurchasingPowers { id usedAmount balance }
+      reservations(includeEnded: true) { id content { id } }
+      events { id status settlementDate price voucherShare copay editable deletable }
+    } }
+  }
+}"""
+
+
 @dataclass
 class Api:
     """Speaks GraphQL over HTTP to the app, as a given user."""

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from sqlalchemy.ext.asyncio import AsyncEngine
-from support import Api, load_world, make_api
+from support import FULL_PAGE, Api, load_world, make_api
 
 from voucher_graph.data.engine import StatementCounter
 from voucher_graph.schema.build import build_schema
@@ -28,18 +28,7 @@ from voucher_graph.settings import Limits
 
 USERS = ["u1", "u2", "u10", "u11"]  # the example world's RECORDER, REPORTER, ADMIN, STAFF
 
-PAGE = """query Page($first: Int!) {
-  customers(first: $first) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node {
-      id firstName lastName ssn customerNumber
-      purchasingPowers { id service { name } contents { content { name } usedUnits } }
-      balancePurchasingPowers { id usedAmount balance }
-      reservations(includeEnded: true) { id content { id } }
-      events { id status settlementDate price voucherShare copay editable deletable }
-    } }
-  }
-}"""
+PAGE = FULL_PAGE
 ONE = """query One($id: ID!) { customer(id: $id) {
   id firstName lastName events { id serviceDate units unitPrice status }
 } }"""
