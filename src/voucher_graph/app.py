@@ -391,7 +391,7 @@ class GraphQLEndpoint(GraphQL):
         """Run the operation, then write its access log: no response before that."""
         try:
             response: Response
-            if prepared is not None and self.prepared is not None:
+            if prepared is not None:
                 response = await self._run_prepared(request, context, payload, prepared)
             else:
                 response = await self.run(request, context=context)  # type: ignore[call-overload]
